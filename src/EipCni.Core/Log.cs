@@ -81,7 +81,7 @@ public sealed class JsonLineLog : ILog
     {
         switch (value)
         {
-            case null: w.WriteNull(key); break;
+            case null: break; // absent rather than null keeps lines short
             case string s: w.WriteString(key, s); break;
             case bool b: w.WriteBoolean(key, b); break;
             case int i: w.WriteNumber(key, i); break;

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EipCni.Eip;
+
+namespace EipCni.Cni;
+
+/// <summary>
+/// The CNI entry point: validates env, stdin and version, dispatches one verb, and prints exactly one JSON document
+/// (the result, or an error) on stdout. Never lets an exception or stack trace escape.
+/// </summary>
+public sealed class Plugin
+{
+    private readonly Func<string, string?> _env;
+    private readonly Stream _stdin;
+    private readonly Stream _stdout;
+    private readonly Func<AttachmentContext, IEipEngine> _engineFactory;
+    private readonly Func<string, LogLevel, string, ILog> _logFactory;
+
+    public Plugin(Func<string, string?> env, Stream stdin, Stream stdout,
+        Func<AttachmentContext, IEipEngine> engineFactory,
+        Func<string, LogLevel, string, ILog>? logFactory = null)
+    {
+        _env = env;
+        _stdin = stdin;
+        _stdout = stdout;
+        _engineFactory = engineFactory;
+        _logFactory = logFactory ?? ((path, level, id) => new JsonLineLog(path, level, id));
+    }
+
+    /// <summary>Runs the call and returns the process exit code.</summary>
+    public int Run()
+    {
+        var clock = Stopwatch.StartNew();
+        string resultVersion = CniVersion.Latest;
+        CniInvocation? invocation = null;
+        NetConf? conf = null;
+        ILog? log = null;
+        var summary = "";
+        string? fallbackLogFile = null;
+        try
+        {
+            invocation = CniInvocation.FromEnvironment(_env);
+            if (invocation.Command == CniCommand.Version)
+            {
+                WriteVersion(StdinReader.ReadAll(_stdin));
+                return 0;
+            }
+
+            var stdin = StdinReader.ReadAll(_stdin);
+            using var doc = ParseJson(stdin);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new CniException(CniCode.DecodingFailure, "network configuration must be a JSON object", $"got {JsonFields.Describe(doc.RootElement)}");
+            fallbackLogFile = LogFileHint(doc.RootElement);
+            var version = NetConf.ReadVersion(doc.RootElement);
+            if (CniVersion.IsSupported(version)) resultVersion = version;
+            CheckVersion(version, invocation.Command);
+            conf = NetConf.Parse(doc.RootElement, invocation.Command);
+            log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.ToString());
+
+            summary = invocation.Command switch
+            {
+                CniCommand.Add => CmdAdd(invocation, conf, log),
+                CniCommand.Del => CmdDel(invocation, conf, log),
+                CniCommand.Check => CmdCheck(invocation, conf, log),
+                CniCommand.Gc => CmdGc(invocation, conf, log),
+                CniCommand.Status => CmdStatus(conf),
+                _ => throw new UnreachableException(),
+            };
+            LogOutcome(log, invocation, clock, null, summary);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            var error = e as CniException ?? Internal(e);
+            WriteError(resultVersion, error);
+            log ??= SafeDefaultLog(conf, invocation, fallbackLogFile);
+            LogOutcome(log, invocation, clock, error, summary, e is CniException ? null : e);
+            return 1;
+        }
+    }
+
+    private string CmdAdd(CniInvocation inv, NetConf conf, ILog log)
+    {
+        if (conf.PrevResult is not JsonElement prev)
+            throw new CniException(CniCode.InvalidConfig, "missing prevResult: eip-cni must be chained after the plugin that sets up the pod's interface (Terway)");
+        PrevResult.PodIPv4(prev, inv.IfName); // validates the shape even when the pod wants no EIP
+
+        var eniConf = LoadEniConf(conf, log);
+        var summary = "pass-through";
+        if (eniConf.EnableEipPool)
+            summary = RunEngine(inv, conf, eniConf, log, conf.AddTimeoutSeconds, (e, c, ct) => e.AddAsync(c, ct));
+
+        using var w = new Utf8JsonWriter(_stdout, new JsonWriterOptions { Indented = true });
+        PrevResult.WriteWithVersion(w, prev, conf.CniVersion);
+        w.Flush();
+        _stdout.Write("\n"u8);
+        _stdout.Flush();
+        return summary;
+    }
+
+    private string CmdDel(CniInvocation inv, NetConf conf, ILog log)
+    {
+        // DEL runs even when the feature was switched off since ADD: a journal record must still be given back.
+        var eniConf = LoadEniConf(conf, log);
+        return RunEngine(inv, conf, eniConf, log, conf.DelTimeoutSeconds, (e, c, ct) => e.DelAsync(c, ct));
+    }
+
+    private string CmdCheck(CniInvocation inv, NetConf conf, ILog log)
+    {
+        if (conf.PrevResult is not JsonElement prev)
+            throw new CniException(CniCode.InvalidConfig, "missing prevResult: CHECK needs the result of ADD");
+        PrevResult.PodIPv4(prev, inv.IfName);
+        var eniConf = LoadEniConf(conf, log);
+        return RunEngine(inv, conf, eniConf, log, conf.AddTimeoutSeconds, async (e, c, ct) => { await e.CheckAsync(c, ct); return "checked"; });
+    }
+
+    private string CmdGc(CniInvocation inv, NetConf conf, ILog log)
+    {
+        var eniConf = LoadEniConf(conf, log);
+        return RunEngine(inv, conf, eniConf, log, conf.DelTimeoutSeconds, (e, c, ct) => e.GcAsync(c, ct));
+    }
+
+    /// <summary>Local checks only: containerd calls STATUS every few seconds and a failure makes the node NotReady.</summary>
+    private static string CmdStatus(NetConf conf)
+    {
+        EniConf eniConf;
+        try
+        {
+            eniConf = EniConf.Load(conf.EniConfPath, out _);
+        }
+        catch (CniException e)
+        {
+            throw new CniException(CniCode.PluginNotAvailable, "eni_conf is unusable", $"{e.Message}: {e.Details}");
+        }
+        if (!eniConf.EnableEipPool) return "ready (EIP feature off)";
+        try
+        {
+            Directory.CreateDirectory(conf.StateDir);
+            var probe = Path.Combine(conf.StateDir, $".status-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CniException(CniCode.PluginNotAvailable, "state directory is not writable", $"{conf.StateDir}: {e.Message}");
+        }
+        if (string.IsNullOrEmpty(conf.ClusterId ?? eniConf.ClusterId))
+            throw new CniException(CniCode.PluginNotAvailable, "clusterId is not configured",
+                "set \"clusterId\" in the plugin config or cluster_id in eni_conf: it scopes the ownership tags of every EIP");
+        return "ready";
+    }
+
+    private static EniConf LoadEniConf(NetConf conf, ILog log)
+    {
+        var eni = EniConf.Load(conf.EniConfPath, out var exists);
+        if (!exists && log.IsEnabled(LogLevel.Debug))
+            log.Write(LogLevel.Debug, "eni_conf absent: EIP feature off", ("path", conf.EniConfPath));
+        return eni;
+    }
+
+    private string RunEngine(CniInvocation inv, NetConf conf, EniConf eniConf, ILog log, int budgetSeconds,
+        Func<IEipEngine, AttachmentContext, CancellationToken, Task<string>> call)
+    {
+        var ctx = new AttachmentContext(conf, eniConf, inv, log);
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(budgetSeconds));
+        var engine = _engineFactory(ctx);
+        return call(engine, ctx, budget.Token).GetAwaiter().GetResult();
+    }
+
+    private static JsonDocument ParseJson(byte[] stdin)
+    {
+        if (stdin.Length == 0)
+            throw new CniException(CniCode.DecodingFailure, "empty network configuration on stdin");
+        if (!System.Text.Unicode.Utf8.IsValid(stdin))
+            throw new CniException(CniCode.DecodingFailure, "network configuration is not valid JSON", "stdin is not valid UTF-8");
+        try
+        {
+            return JsonDocument.Parse(stdin, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            throw new CniException(CniCode.DecodingFailure, "network configuration is not valid JSON", e.Message);
+        }
+    }
+
+    private static void CheckVersion(string version, CniCommand command)
+    {
+        var supported = string.Join(", ", CniVersion.Supported);
+        if (!CniVersion.IsSupported(version))
+            throw new CniException(CniCode.IncompatibleVersion, "incompatible CNI versions",
+                $"config is \"{version}\", plugin supports [{supported}]");
+        var minimum = CniVersion.MinimumFor(command);
+        if (!CniVersion.AtLeast(version, minimum))
+            throw new CniException(CniCode.IncompatibleVersion, "incompatible CNI versions",
+                $"config version \"{version}\" does not allow {command.ToString().ToUpperInvariant()}; it needs {minimum} or later");
+    }
+
+    private void WriteVersion(byte[] stdin)
+    {
+        var version = CniVersion.Latest;
+        if (stdin.Length > 0)
+        {
+            using var doc = ParseJson(stdin);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var v = NetConf.ReadVersion(doc.RootElement);
+                if (v != "0.1.0") version = v; // echo what the caller speaks, as the spec asks
+            }
+        }
+        using var w = new Utf8JsonWriter(_stdout);
+        w.WriteStartObject();
+        w.WriteString("cniVersion", version);
+        w.WriteStartArray("supportedVersions");
+        foreach (var s in CniVersion.Supported) w.WriteStringValue(s);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        _stdout.Write("\n"u8);
+        _stdout.Flush();
+    }
+
+    private void WriteError(string cniVersion, CniException error)
+    {
+        try
+        {
+            using var w = new Utf8JsonWriter(_stdout, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteString("cniVersion", cniVersion);
+            w.WriteNumber("code", error.Code);
+            w.WriteString("msg", error.Message);
+            if (error.Details.Length > 0) w.WriteString("details", error.Details);
+            w.WriteEndObject();
+            w.Flush();
+            _stdout.Write("\n"u8);
+            _stdout.Flush();
+        }
+        catch (IOException)
+        {
+            // stdout closed by the caller: nothing left to tell it.
+        }
+    }
+
+    /// <summary>A bug or an unforeseen failure: one error JSON with code 999 (libcni's ErrInternal), no stack trace.</summary>
+    private static CniException Internal(Exception e) =>
+        new(999, "internal error in eip-cni", $"{e.GetType().Name}: {e.Message}", e);
+
+    /// <summary>When the config is rejected, its logFile (if it names one sensibly) still gets the failure line.</summary>
+    private static string? LogFileHint(JsonElement root) =>
+        root.TryGetProperty("logFile", out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { } p && Path.IsPathRooted(p) && !p.Contains('\0') ? p : null;
+
+    private ILog SafeDefaultLog(NetConf? conf, CniInvocation? inv, string? fallbackLogFile) =>
+        _logFactory(conf?.LogFile ?? fallbackLogFile ?? NetConf.DefaultLogFile, conf?.LogLevel ?? LogLevel.Info,
+            inv is { ContainerId.Length: > 0 } ? inv.ContainerId : inv?.Command.ToString() ?? "unknown");
+
+    private static void LogOutcome(ILog log, CniInvocation? inv, Stopwatch clock, CniException? error, string summary, Exception? bug = null)
+    {
+        var level = error is null ? LogLevel.Info : LogLevel.Error;
+        if (!log.IsEnabled(level)) return;
+        log.Write(level, error is null ? "done" : "failed",
+            ("command", inv?.Command.ToString().ToUpperInvariant()),
+            ("containerId", inv?.ContainerId),
+            ("ifname", inv?.IfName),
+            ("pod", inv is null ? null : $"{inv.Args.PodNamespace}/{inv.Args.PodName}"),
+            ("ms", clock.Elapsed),
+            ("summary", summary),
+            ("code", error?.Code),
+            ("error", error?.Message),
+            ("details", error?.Details),
+            ("exception", bug?.ToString()));
+    }
+}

@@ -1,0 +1,37 @@
+namespace EipCni.Eip;
+
+/// <summary>Annotation names of SPEC §2.3: every name under both prefixes, plus the compat names.</summary>
+public static class EipAnnotationNames
+{
+    public const string NewPrefix = "network.alibabacloud.com/";
+    public const string OldPrefix = "k8s.aliyun.com/";
+
+    public const string PodWithEip = "pod-with-eip";
+    public const string PodEipInstanceId = "pod-eip-instanceid";
+    public const string CompatWithEip = "k8s.aliyun.com/eci-with-eip";
+    public const string CompatInstanceId = "k8s.aliyun.com/eci-eip-instanceid";
+
+    public const string AllocatedOld = "k8s.aliyun.com/allocated-eipAddress";
+    public const string AllocatedNew = "network.alibabacloud.com/allocated-eipAddress";
+
+    /// <summary>
+    /// Looks a name up with the documented precedence: network.alibabacloud.com/ wins over k8s.aliyun.com/, which wins
+    /// over the compat name. Returns the annotation key that supplied the value, so errors can name it.
+    /// </summary>
+    public static (string Key, string Value)? Lookup(IReadOnlyDictionary<string, string> annotations, string name, string? compat = null)
+    {
+        if (annotations.TryGetValue(NewPrefix + name, out var v)) return (NewPrefix + name, v);
+        if (annotations.TryGetValue(OldPrefix + name, out v)) return (OldPrefix + name, v);
+        if (compat is not null && annotations.TryGetValue(compat, out v)) return (compat, v);
+        return null;
+    }
+
+    /// <summary>Does the pod ask for an EIP at all? Cheap: the pass-through path calls it for every pod.</summary>
+    public static bool WantsEip(IReadOnlyDictionary<string, string> annotations)
+    {
+        var with = Lookup(annotations, PodWithEip, CompatWithEip);
+        if (with is { } w && string.Equals(w.Value.Trim(), "true", StringComparison.OrdinalIgnoreCase)) return true;
+        var id = Lookup(annotations, PodEipInstanceId, CompatInstanceId);
+        return id is { } i && i.Value.Trim().Length > 0;
+    }
+}
