@@ -30,6 +30,16 @@ public sealed class CredentialStore(World world, SimClock clock)
         return cred;
     }
 
+    /// <summary>Accepts a credential with known values (unit tests replaying published vectors).</summary>
+    internal void Register(TemporaryCredential cred)
+    {
+        lock (gate)
+        {
+            byAccessKey[cred.AccessKeyId] = cred;
+            byToken[cred.SecurityToken] = cred;
+        }
+    }
+
     /// <summary>
     /// The instance RAM role's current credential. Like ECS, a new set appears 30 min before the old one expires
     /// (half the lifetime for short test lifetimes); the old set stays valid until its own expiry.
