@@ -58,7 +58,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         var xml = !isV3 && !string.Equals(merged.GetValueOrDefault("Format"), "JSON", StringComparison.OrdinalIgnoreCase);
         var info = actions.GetValueOrDefault(action);
         var hostId = info?.HostId ?? ctx.Request.Host.Value ?? "";
-        string? accessKeyId = null, clientToken = merged.GetValueOrDefault("ClientToken");
+        string? accessKeyId = null, signatureVersion = null, clientToken = merged.GetValueOrDefault("ClientToken");
         int status = 200;
         string? code = null;
         var dropped = false;
@@ -70,7 +70,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
             var version = request.Header("x-acs-version") ?? merged.GetValueOrDefault("Version");
             if (version is null) throw Errors.Missing("Version");
             if (version != info.Version) throw Errors.InvalidVersion(version);
-            accessKeyId = sim.Authenticator.Authenticate(request, info.Anonymous).AccessKeyId;
+            (accessKeyId, signatureVersion) = sim.Authenticator.Authenticate(request, info.Anonymous);
             if (sim.Throttle.TryTake(action) is { } retryAfter) throw Errors.Throttled(retryAfter);
             var p = new ApiParams(merged);
             var result = await Execute(ctx, info, action, p, clientToken);
@@ -100,7 +100,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         finally
         {
             if (dropped) { status = 0; code = "drop"; ctx.Abort(); }
-            Record(seq, action, info, accessKeyId, merged, clientToken, status, code, requestId, ctx.Request.Method, watch.ElapsedMilliseconds);
+            Record(seq, action, info, accessKeyId, signatureVersion, merged, clientToken, status, code, requestId, ctx.Request.Method, watch.ElapsedMilliseconds);
         }
     }
 
@@ -184,7 +184,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         await ctx.Response.WriteAsync(body);
     }
 
-    void Record(long seq, string action, ActionInfo? info, string? accessKeyId, Dictionary<string, string> merged, string? clientToken,
+    void Record(long seq, string action, ActionInfo? info, string? accessKeyId, string? signatureVersion, Dictionary<string, string> merged, string? clientToken,
         int status, string? code, string requestId, string method, long ms)
     {
         var time = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -194,7 +194,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         sim.Requests.Add(new JsonObject
         {
             ["seq"] = seq, ["time"] = time, ["action"] = action, ["mutating"] = info?.Mutating ?? false,
-            ["accessKeyId"] = accessKeyId, ["params"] = paramsJson, ["clientToken"] = clientToken,
+            ["accessKeyId"] = accessKeyId, ["signatureVersion"] = signatureVersion, ["params"] = paramsJson, ["clientToken"] = clientToken,
             ["httpStatus"] = status, ["code"] = code, ["requestId"] = requestId,
         });
         Console.Error.WriteLine(new JsonObject
