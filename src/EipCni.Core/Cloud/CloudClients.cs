@@ -30,14 +30,15 @@ public sealed class CloudClients : IDisposable
     /// </summary>
     /// <param name="environment">Reads an environment variable; null for the process environment.</param>
     /// <param name="retry">Null for the defaults (with <see cref="CloudOptions.RequestTimeout"/>).</param>
+    /// <param name="handler">Null for the real network stack (tests pass a fake).</param>
     public static CloudClients Create(CloudOptions options, ILog log, Func<string, string?>? environment = null,
-        TimeProvider? time = null, RetrySettings? retry = null, MetadataSettings? metadataSettings = null)
+        TimeProvider? time = null, RetrySettings? retry = null, MetadataSettings? metadataSettings = null, HttpMessageHandler? handler = null)
     {
         options.Validate();
         time ??= TimeProvider.System;
         environment ??= Environment.GetEnvironmentVariable;
         retry ??= new RetrySettings { RequestTimeout = options.RequestTimeout };
-        var http = new HttpClient(new SocketsHttpHandler
+        var http = new HttpClient(handler ?? new SocketsHttpHandler
         {
             // A proxy from the environment must never see metadata or STS traffic; our endpoints are inside the VPC.
             UseProxy = false,
