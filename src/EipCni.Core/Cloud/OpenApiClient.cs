@@ -178,6 +178,8 @@ public sealed class OpenApiClient
                 new("x-acs-content-sha256", AcsSigner.EmptyPayloadHash),
             };
             if (credential!.SecurityToken is { } token) headers.Add(new("x-acs-security-token", token));
+            // Every x-acs-* header sent must be signed (the gateway refuses unsigned ones).
+            if (attempt > 1) headers.Add(new("x-acs-retry-attempts", (attempt - 1).ToString(CultureInfo.InvariantCulture)));
             var signature = AcsSigner.Sign("POST", "/", call.Parameters, headers, AcsSigner.EmptyPayloadHash,
                 credential.AccessKeyId, credential.AccessKeySecret);
             foreach (var (name, value) in headers)
@@ -186,7 +188,6 @@ public sealed class OpenApiClient
         }
         request.Headers.TryAddWithoutValidation("accept", "application/json");
         request.Headers.TryAddWithoutValidation("user-agent", "eip-cni");
-        if (attempt > 1) request.Headers.TryAddWithoutValidation("x-acs-retry-attempts", (attempt - 1).ToString(CultureInfo.InvariantCulture));
         return request;
     }
 
