@@ -1,0 +1,168 @@
+namespace EipCni.Cloud;
+
+/// <summary>VPC 2016-04-28 EIP calls over <see cref="OpenApiClient"/>.</summary>
+public sealed class EipCloud : IEipCloud
+{
+    private const string Version = "2016-04-28";
+    private const int PageSize = 100;
+    private const int AllocationIdsPerCall = 50;
+    private readonly OpenApiClient _client;
+    private readonly CloudEndpoints _endpoints;
+
+    public EipCloud(OpenApiClient client, CloudEndpoints endpoints)
+    {
+        _client = client;
+        _endpoints = endpoints;
+    }
+
+    public async Task<AllocateEipResult> AllocateEipAddressAsync(AllocateEipRequest request, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("Bandwidth", request.Bandwidth)
+            .Add("InternetChargeType", request.InternetChargeType)
+            .Add("InstanceChargeType", request.InstanceChargeType)
+            .Add("ISP", request.Isp)
+            .Add("PublicIpAddressPoolId", request.PublicIpAddressPoolId)
+            .Add("ResourceGroupId", request.ResourceGroupId)
+            .Add("Name", request.Name)
+            .Add("Description", request.Description)
+            .AddList("SecurityProtectionTypes", request.SecurityProtectionTypes)
+            .AddTags("Tag", request.Tags)
+            .Add("ClientToken", request.ClientToken);
+        return await CallAsync("AllocateEipAddress", p, true, CloudJsonContext.Default.AllocateEipResult, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> AssociateEipAddressAsync(AssociateEipRequest request, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("AllocationId", request.AllocationId)
+            .Add("InstanceId", request.InstanceId)
+            .Add("InstanceType", request.InstanceType)
+            .Add("PrivateIpAddress", request.PrivateIpAddress)
+            .Add("Mode", request.Mode)
+            .Add("ClientToken", request.ClientToken);
+        return await AckAsync("AssociateEipAddress", p, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> UnassociateEipAddressAsync(UnassociateEipRequest request, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("AllocationId", request.AllocationId)
+            .Add("InstanceId", request.InstanceId)
+            .Add("InstanceType", request.InstanceId is null ? null : request.InstanceType)
+            .Add("PrivateIpAddress", request.PrivateIpAddress)
+            .Add("Force", request.Force)
+            .Add("ClientToken", request.ClientToken);
+        return await AckAsync("UnassociateEipAddress", p, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> ReleaseEipAddressAsync(string allocationId, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("AllocationId", allocationId);
+        return await AckAsync("ReleaseEipAddress", p, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<EipAddress>> DescribeEipAddressesAsync(EipQuery query, CancellationToken cancellationToken)
+    {
+        var result = new List<EipAddress>();
+        // A given-but-empty id list must not turn into "no filter", which would list every EIP of the account.
+        IEnumerable<string?> idChunks = query.AllocationIds is { } ids
+            ? ids.Chunk(AllocationIdsPerCall).Select(c => (string?)string.Join(',', c))
+            : new string?[] { null };
+        foreach (var idChunk in idChunks)
+        {
+            for (var page = 1; ; page++)
+            {
+                var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+                p.Add("AllocationId", idChunk)
+                    .Add("EipAddress", query.EipAddress)
+                    .Add("AssociatedInstanceType", query.AssociatedInstanceType)
+                    .Add("AssociatedInstanceId", query.AssociatedInstanceId)
+                    .Add("Status", query.Status)
+                    .AddTags("Tag", query.Tags)
+                    .Add("PageNumber", page)
+                    .Add("PageSize", PageSize);
+                var response = await CallAsync("DescribeEipAddresses", p, false, CloudJsonContext.Default.DescribeEipAddressesResponse, cancellationToken).ConfigureAwait(false);
+                var items = response.EipAddresses?.EipAddress ?? [];
+                result.AddRange(items);
+                if (items.Count < PageSize || page * PageSize >= response.TotalCount) break;
+            }
+        }
+        return result;
+    }
+
+    public async Task<string> AddCommonBandwidthPackageIpAsync(string bandwidthPackageId, string allocationId, string? clientToken, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("BandwidthPackageId", bandwidthPackageId).Add("IpInstanceId", allocationId).Add("IpType", "EIP").Add("ClientToken", clientToken);
+        return await AckAsync("AddCommonBandwidthPackageIp", p, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> RemoveCommonBandwidthPackageIpAsync(string bandwidthPackageId, string allocationId, string? clientToken, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("BandwidthPackageId", bandwidthPackageId).Add("IpInstanceId", allocationId).Add("ClientToken", clientToken);
+        return await AckAsync("RemoveCommonBandwidthPackageIp", p, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> TagResourcesAsync(IReadOnlyList<string> allocationIds, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken cancellationToken)
+    {
+        if (allocationIds.Count == 0 || tags.Count == 0) throw new ArgumentException("TagResources needs at least one EIP and one tag");
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("ResourceType", "EIP").AddList("ResourceId", allocationIds).AddTags("Tag", tags);
+        return await AckAsync("TagResources", p, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RpcParameters> RegionParameters(CancellationToken cancellationToken) =>
+        new RpcParameters().Add("RegionId", (await _endpoints.GetAsync(cancellationToken).ConfigureAwait(false)).RegionId);
+
+    private async Task<string> AckAsync(string action, RpcParameters p, CancellationToken cancellationToken) =>
+        (await CallAsync(action, p, true, CloudJsonContext.Default.CloudAck, cancellationToken).ConfigureAwait(false)).RequestId;
+
+    private async Task<T> CallAsync<T>(string action, RpcParameters p, bool mutating, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        var endpoint = (await _endpoints.GetAsync(cancellationToken).ConfigureAwait(false)).Vpc;
+        return await _client.CallAsync(new RpcCall(endpoint, action, Version, p, Mutating: mutating), type, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>ECS 2014-05-26 DescribeNetworkInterfaces over <see cref="OpenApiClient"/>.</summary>
+public sealed class EcsCloud : INetworkInterfaceLookup
+{
+    private const int MaxResults = 100;
+    private readonly OpenApiClient _client;
+    private readonly CloudEndpoints _endpoints;
+
+    public EcsCloud(OpenApiClient client, CloudEndpoints endpoints)
+    {
+        _client = client;
+        _endpoints = endpoints;
+    }
+
+    public async Task<IReadOnlyList<NetworkInterface>> DescribeNetworkInterfacesAsync(NetworkInterfaceQuery query, CancellationToken cancellationToken)
+    {
+        var endpoints = await _endpoints.GetAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<NetworkInterface>();
+        string? next = null;
+        do
+        {
+            var p = new RpcParameters()
+                .Add("RegionId", endpoints.RegionId)
+                .Add("InstanceId", query.InstanceId)
+                .AddList("NetworkInterfaceId", query.NetworkInterfaceIds)
+                .AddList("PrivateIpAddress", query.PrivateIpAddresses)
+                .Add("VpcId", query.VpcId)
+                .Add("Type", query.Type)
+                .Add("Status", query.Status)
+                .Add("MaxResults", MaxResults)
+                .Add("NextToken", next);
+            var call = new RpcCall(endpoints.Ecs, "DescribeNetworkInterfaces", "2014-05-26", p);
+            var page = await _client.CallAsync(call, CloudJsonContext.Default.DescribeNetworkInterfacesResponse, cancellationToken).ConfigureAwait(false);
+            result.AddRange(page.NetworkInterfaceSets?.NetworkInterfaceSet ?? []);
+            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
+        }
+        while (next is not null);
+        return result;
+    }
+}

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace EipCni.Cloud;
+
+/// <summary>One ENI of this instance as the metadata service describes it.</summary>
+public sealed record MetadataEni(string Mac, string NetworkInterfaceId, string PrimaryIpAddress, IReadOnlyList<string> PrivateIpv4s);
+
+/// <summary>The ECS instance metadata service (read-only facts about this node).</summary>
+public interface IInstanceMetadata
+{
+    /// <summary>The trimmed text at <c>/latest/meta-data/{path}</c>.</summary>
+    Task<string> GetAsync(string path, CancellationToken cancellationToken);
+    Task<string> GetRegionIdAsync(CancellationToken cancellationToken);
+    Task<string> GetInstanceIdAsync(CancellationToken cancellationToken);
+    Task<string> GetVpcIdAsync(CancellationToken cancellationToken);
+    /// <summary>MACs of every ENI attached to this instance.</summary>
+    Task<IReadOnlyList<string>> GetMacsAsync(CancellationToken cancellationToken);
+    Task<MetadataEni> GetEniAsync(string mac, CancellationToken cancellationToken);
+}
+
+/// <summary>Timeouts and retries of <see cref="InstanceMetadata"/>: the service is local, so short.</summary>
+public sealed record MetadataSettings
+{
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public int Attempts { get; init; } = 3;
+    public TimeSpan Backoff { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>Hardened-mode token lifetime asked for (1–21600 s); the token is reused for half of it.</summary>
+    public TimeSpan TokenTtl { get; init; } = TimeSpan.FromSeconds(21600);
+}
+
+/// <summary>
+/// Metadata client in hardened mode: a token from <c>PUT /latest/api/token</c> goes with every GET, a 401 gets a
+/// fresh token, 429 and 5xx are retried. If the token endpoint does not exist (403/404/405) it falls back to plain GETs.
+/// </summary>
+public sealed class InstanceMetadata : IInstanceMetadata
+{
+    private const string TokenHeader = "X-aliyun-ecs-metadata-token";
+    private const string TokenTtlHeader = "X-aliyun-ecs-metadata-token-ttl-seconds";
+    private readonly HttpClient _http;
+    private readonly Uri _base;
+    private readonly MetadataSettings _settings;
+    private readonly ILog _log;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _tokenLock = new(1, 1);
+    private string? _token;
+    private DateTimeOffset _tokenRenewAt;
+    private bool _tokensUnsupported;
+
+    public InstanceMetadata(HttpClient http, Uri baseUri, MetadataSettings settings, ILog log, TimeProvider time)
+    {
+        _http = http;
+        _base = baseUri;
+        _settings = settings;
+        _log = log;
+        _time = time;
+    }
+
+    public Task<string> GetRegionIdAsync(CancellationToken cancellationToken) => GetAsync("region-id", cancellationToken);
+    public Task<string> GetInstanceIdAsync(CancellationToken cancellationToken) => GetAsync("instance-id", cancellationToken);
+    public Task<string> GetVpcIdAsync(CancellationToken cancellationToken) => GetAsync("vpc-id", cancellationToken);
+
+    public async Task<IReadOnlyList<string>> GetMacsAsync(CancellationToken cancellationToken)
+    {
+        var text = await GetAsync("network/interfaces/macs/", cancellationToken).ConfigureAwait(false);
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(m => m.TrimEnd('/'))
+            .Where(m => m.Length > 0)
+            .ToList();
+    }
+
+    public async Task<MetadataEni> GetEniAsync(string mac, CancellationToken cancellationToken)
+    {
+        var prefix = "network/interfaces/macs/" + mac + "/";
+        var id = await GetAsync(prefix + "network-interface-id", cancellationToken).ConfigureAwait(false);
+        var primary = await GetAsync(prefix + "primary-ip-address", cancellationToken).ConfigureAwait(false);
+        var ipsText = await GetAsync(prefix + "private-ipv4s", cancellationToken).ConfigureAwait(false);
+        string[] ips;
+        try
+        {
+            ips = JsonSerializer.Deserialize(ipsText, CloudJsonContext.Default.StringArray) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new CloudException("metadata " + prefix + "private-ipv4s", CloudErrorCodes.InvalidResponse,
+                "expected a JSON array of IPv4 addresses", null, 200, innerException: e);
+        }
+        return new MetadataEni(mac, id, primary, ips);
+    }
+
+    public async Task<string> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        var action = "metadata " + path;
+        CloudException? last = null;
+        for (var attempt = 1; attempt <= _settings.Attempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                try
+                {
+                    await Task.Delay(_settings.Backoff * (1 << (attempt - 2)), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw last!;
+                }
+            }
+            try
+            {
+                var token = await GetTokenAsync(cancellationToken).ConfigureAwait(false);
+                var (status, text) = await SendAsync(HttpMethod.Get, new Uri(_base, "/latest/meta-data/" + path), token, cancellationToken).ConfigureAwait(false);
+                if (status == HttpStatusCode.OK) return text.Trim();
+                if (status == HttpStatusCode.Unauthorized && token is not null)
+                {
+                    // The token expired or the service restarted: the next attempt fetches a new one.
+                    DropToken(token);
+                    last = new CloudException(action, "MetadataTokenRejected", "the metadata token was refused", null, 401);
+                    continue;
+                }
+                last = new CloudException(action, status == HttpStatusCode.NotFound ? "MetadataNotFound" : "Http" + ((int)status).ToString(CultureInfo.InvariantCulture),
+                    Short(text), null, (int)status);
+                if (status != HttpStatusCode.TooManyRequests && (int)status < 500) throw last;
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                throw last ?? new CloudException(action, CloudErrorCodes.DeadlineExceeded, "no answer within the invocation's budget", null, 0, innerException: e);
+            }
+            catch (CloudException e) when (e.IsRetryable)
+            {
+                last = e;
+            }
+            _log.Write(LogLevel.Warn, "metadata request failed", ("path", path), ("code", last.Code), ("attempt", attempt));
+        }
+        throw last!;
+    }
+
+    private async Task<string?> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        if (_tokensUnsupported) return null;
+        var now = _time.GetUtcNow();
+        if (_token is { } cached && now < _tokenRenewAt) return cached;
+        await _tokenLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_token is { } fresh && _time.GetUtcNow() < _tokenRenewAt) return fresh;
+            var ttl = ((int)_settings.TokenTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            var (status, text) = await SendAsync(HttpMethod.Put, new Uri(_base, "/latest/api/token"), null, cancellationToken, (TokenTtlHeader, ttl)).ConfigureAwait(false);
+            if (status == HttpStatusCode.OK && text.Length > 0)
+            {
+                _token = text.Trim();
+                _tokenRenewAt = now + _settings.TokenTtl / 2;
+                return _token;
+            }
+            if (status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.Forbidden)
+            {
+                _log.Write(LogLevel.Info, "metadata service has no token endpoint, using plain requests", ("httpStatus", (int)status));
+                _tokensUnsupported = true;
+                return null;
+            }
+            throw new CloudException("metadata api/token", "Http" + ((int)status).ToString(CultureInfo.InvariantCulture), Short(text), null, (int)status);
+        }
+        finally
+        {
+            _tokenLock.Release();
+        }
+    }
+
+    private void DropToken(string token)
+    {
+        if (_token == token) _token = null;
+    }
+
+    private async Task<(HttpStatusCode Status, string Text)> SendAsync(HttpMethod method, Uri uri, string? token,
+        CancellationToken cancellationToken, (string Name, string Value)? header = null)
+    {
+        var action = "metadata " + uri.AbsolutePath;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.RequestTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(method, uri);
+            if (token is not null) request.Headers.TryAddWithoutValidation(TokenHeader, token);
+            if (header is { } h) request.Headers.TryAddWithoutValidation(h.Name, h.Value);
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CloudException(action, CloudErrorCodes.RequestTimeout, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s", null, 0, innerException: e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new CloudException(action, CloudErrorCodes.ConnectionFailed, e.Message, null, 0, innerException: e);
+        }
+    }
+
+    private static string Short(string text)
+    {
+        var t = text.ReplaceLineEndings(" ").Trim();
+        return t.Length == 0 ? "no message" : t.Length > 200 ? t[..200] : t;
+    }
+}

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace EipCni.Cloud;
+
+/// <summary>Retry and timeout settings of <see cref="OpenApiClient"/>.</summary>
+public sealed record RetrySettings
+{
+    /// <summary>Each attempt's own limit (also bounded by the caller's budget).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First backoff; it doubles per attempt up to <see cref="BackoffMax"/>, with jitter.</summary>
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>A safety net for callers without a deadline; normally the budget ends retries first.</summary>
+    public int MaxAttempts { get; init; } = 10;
+
+    /// <summary>Upper bound on a server's <c>x-acs-retry-after</c> (the official SDK caps it at 120 s too).</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(120);
+}
+
+/// <summary>
+/// Sends Alibaba Cloud RPC calls: POST to the endpoint, every parameter in the query, empty body, signed with V3;
+/// retries retryable failures with jittered exponential backoff inside the caller's budget.
+/// </summary>
+/// <remarks>
+/// Every attempt gets a fresh nonce, date and signature but the same parameters, so a ClientToken given by the
+/// caller is kept across the retries of one logical call. When the caller's token fires, the last error is thrown;
+/// if no attempt got an answer, a <see cref="CloudErrorCodes.DeadlineExceeded"/> error. All failures are
+/// <see cref="CloudException"/>.
+/// </remarks>
+public sealed class OpenApiClient
+{
+    private const string FormContentType = "application/x-www-form-urlencoded";
+    private readonly HttpClient _http;
+    private readonly ICredentialSource? _credentials;
+    private readonly ICloudCallGate _gate;
+    private readonly RetrySettings _settings;
+    private readonly ILog _log;
+    private readonly TimeProvider _time;
+
+    /// <param name="http">The process-wide client (its own Timeout must be infinite: the timeouts here rule).</param>
+    /// <param name="credentials">Null for a client that only makes anonymous calls.</param>
+    public OpenApiClient(HttpClient http, ICredentialSource? credentials, ICloudCallGate gate, RetrySettings settings, ILog log, TimeProvider time)
+    {
+        _http = http;
+        _credentials = credentials;
+        _gate = gate;
+        _settings = settings;
+        _log = log;
+        _time = time;
+    }
+
+    /// <summary>Runs one logical call with retries and parses the success answer as <typeparamref name="T"/>.</summary>
+    public async Task<T> CallAsync<T>(RpcCall call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
+    {
+        CloudException? last = null;
+        var credentialRefreshed = false;
+        var used = new UsedCredential();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await AttemptAsync(call, responseType, attempt, used, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                throw last ?? new CloudException(call.Action, CloudErrorCodes.DeadlineExceeded,
+                    "no answer within the invocation's budget", null, 0, innerException: e);
+            }
+            catch (CloudException e) when (!credentialRefreshed && used.Value?.SecurityToken is not null && IsRejectedCredential(e.Code))
+            {
+                // A cached temporary credential the cloud no longer accepts: fetch a fresh one and try once more.
+                last = e;
+                credentialRefreshed = true;
+                _credentials!.Invalidate(used.Value);
+                _log.Write(LogLevel.Warn, "cloud rejected the credential, refreshing it", ("action", call.Action), ("code", e.Code), ("requestId", e.RequestId));
+                continue;
+            }
+            catch (CloudException e)
+            {
+                last = e;
+                if (!e.IsRetryable || attempt >= _settings.MaxAttempts) throw;
+            }
+
+            var delay = Backoff(attempt, last.RetryAfter);
+            _log.Write(LogLevel.Warn, "cloud call failed, retrying", ("action", call.Action), ("code", last.Code),
+                ("httpStatus", last.HttpStatus), ("requestId", last.RequestId), ("attempt", attempt), ("delayMs", delay));
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                throw last;
+            }
+        }
+    }
+
+    /// <summary>The credential the latest attempt signed with (async methods cannot return it by ref).</summary>
+    private sealed class UsedCredential
+    {
+        public CloudCredential? Value;
+    }
+
+    private async Task<T> AttemptAsync<T>(RpcCall call, JsonTypeInfo<T> responseType, int attempt, UsedCredential used, CancellationToken cancellationToken)
+    {
+        using var slot = call.Mutating ? await _gate.EnterAsync(cancellationToken).ConfigureAwait(false) : null;
+        CloudCredential? credential = null;
+        if (!call.Anonymous)
+        {
+            if (_credentials is null) throw new InvalidOperationException("this client has no credentials; only anonymous calls are possible");
+            credential = used.Value = await _credentials.GetAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.RequestTimeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var request = BuildRequest(call, credential, attempt);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (_log.IsEnabled(LogLevel.Debug))
+                _log.Write(LogLevel.Debug, "cloud call", ("action", call.Action), ("attempt", attempt), ("httpStatus", status),
+                    ("elapsed", Stopwatch.GetElapsedTime(started)));
+            if (status is >= 200 and < 300) return ParseSuccess(call.Action, status, body, responseType);
+            throw ParseError(call.Action, response, body);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CloudException(call.Action, CloudErrorCodes.RequestTimeout,
+                $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s", null, 0, innerException: e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new CloudException(call.Action, CloudErrorCodes.ConnectionFailed, DescribeConnectionError(e), null, 0, innerException: e);
+        }
+    }
+
+    private HttpRequestMessage BuildRequest(RpcCall call, CloudCredential? credential, int attempt)
+    {
+        var endpoint = call.Endpoint;
+        var nonce = Guid.NewGuid().ToString("N");
+        var now = _time.GetUtcNow().UtcDateTime;
+        HttpRequestMessage request;
+        if (call.Anonymous)
+        {
+            // The credentials SDKs' form: common params in the query, API params in a form body, no signature.
+            var query = new RpcParameters()
+                .Add("Action", call.Action).Add("Version", call.Version).Add("Format", "JSON")
+                .Add("Timestamp", now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))
+                .Add("SignatureNonce", nonce);
+            request = new HttpRequestMessage(HttpMethod.Post, BuildUri(endpoint, AcsSigner.CanonicalQuery(query)))
+            {
+                Content = new ByteArrayContent(Encoding.UTF8.GetBytes(FormBody(call.Parameters))),
+            };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", FormContentType);
+        }
+        else
+        {
+            var canonicalQuery = AcsSigner.CanonicalQuery(call.Parameters);
+            request = new HttpRequestMessage(HttpMethod.Post, BuildUri(endpoint, canonicalQuery));
+            var headers = new List<KeyValuePair<string, string>>
+            {
+                new("host", endpoint.Authority),
+                new("x-acs-action", call.Action),
+                new("x-acs-version", call.Version),
+                new("x-acs-date", now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
+                new("x-acs-signature-nonce", nonce),
+                new("x-acs-content-sha256", AcsSigner.EmptyPayloadHash),
+            };
+            if (credential!.SecurityToken is { } token) headers.Add(new("x-acs-security-token", token));
+            // Every x-acs-* header sent must be signed (the gateway refuses unsigned ones).
+            if (attempt > 1) headers.Add(new("x-acs-retry-attempts", (attempt - 1).ToString(CultureInfo.InvariantCulture)));
+            var signature = AcsSigner.Sign("POST", "/", call.Parameters, headers, AcsSigner.EmptyPayloadHash,
+                credential.AccessKeyId, credential.AccessKeySecret);
+            foreach (var (name, value) in headers)
+                if (name != "host") request.Headers.TryAddWithoutValidation(name, value);
+            request.Headers.TryAddWithoutValidation("Authorization", signature.Authorization);
+        }
+        request.Headers.TryAddWithoutValidation("accept", "application/json");
+        request.Headers.TryAddWithoutValidation("user-agent", "eip-cni");
+        return request;
+    }
+
+    /// <summary>Encodes the body exactly as signed: RFC 3986, not <c>+</c> for space.</summary>
+    internal static string FormBody(RpcParameters parameters) =>
+        string.Join('&', parameters.Select(p => AcsSigner.Encode(p.Key) + "=" + AcsSigner.Encode(p.Value)));
+
+    private static Uri BuildUri(Uri endpoint, string canonicalQuery)
+    {
+        // Built as a string so nothing re-encodes the query after it was signed.
+        var text = $"{endpoint.Scheme}://{endpoint.Authority}/";
+        return new Uri(canonicalQuery.Length == 0 ? text : text + "?" + canonicalQuery);
+    }
+
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        if (retryAfter is { } asked && asked > TimeSpan.Zero)
+        {
+            var capped = asked < _settings.MaxRetryAfter ? asked : _settings.MaxRetryAfter;
+            return capped + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * 0.1 * capped.TotalMilliseconds);
+        }
+        var exp = _settings.BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
+        var ceiling = Math.Min(exp, _settings.BackoffMax.TotalMilliseconds);
+        // Equal jitter: half fixed, half random, so concurrent plugins spread out but still back off.
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+    }
+
+    private static T ParseSuccess<T>(string action, int status, byte[] body, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type)
+                ?? throw new JsonException("null document");
+        }
+        catch (JsonException e)
+        {
+            throw new CloudException(action, CloudErrorCodes.InvalidResponse, "the answer is not the documented JSON: " + e.Message,
+                TryReadRequestId(body), status, innerException: e);
+        }
+    }
+
+    internal static CloudException ParseError(string action, HttpResponseMessage response, byte[] body)
+    {
+        var status = (int)response.StatusCode;
+        CloudErrorBody? parsed = null;
+        try
+        {
+            parsed = JsonSerializer.Deserialize(body, CloudJsonContext.Default.CloudErrorBody);
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy or load balancer page): classified by the HTTP status alone.
+        }
+        var code = !string.IsNullOrEmpty(parsed?.Code) ? parsed.Code : "Http" + status.ToString(CultureInfo.InvariantCulture);
+        var message = !string.IsNullOrEmpty(parsed?.Message) ? parsed.Message : ShortText(body, response.ReasonPhrase);
+        var requestId = !string.IsNullOrEmpty(parsed?.RequestId) ? parsed.RequestId
+            : response.Headers.TryGetValues("x-acs-request-id", out var ids) ? ids.FirstOrDefault() : null;
+        return new CloudException(action, code, message, requestId, status, ReadRetryAfter(response));
+    }
+
+    private static TimeSpan? ReadRetryAfter(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("x-acs-retry-after", out var values)) return null;
+        return long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : null;
+    }
+
+    private static string? TryReadRequestId(byte[] body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, CloudJsonContext.Default.CloudErrorBody)?.RequestId;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string ShortText(byte[] body, string? reason)
+    {
+        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).ReplaceLineEndings(" ").Trim();
+        return text.Length > 0 ? text : reason ?? "no message";
+    }
+
+    private static string DescribeConnectionError(Exception e) => e switch
+    {
+        HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } h => $"{h.HttpRequestError}: {h.Message}",
+        _ => e.Message,
+    };
+
+    private static bool IsRejectedCredential(string code) =>
+        code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code == "InvalidAccessKeyId.NotFound";
+}
