@@ -37,12 +37,12 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
-        if (config.CertificateAuthorities is { } authorities)
+        // No CA and no tls-server-name in the kubeconfig: the platform's default validation against the system roots, as kubectl.
+        if (config.CertificateAuthorities is not null || config.TlsServerName is not null)
         {
-            _trust = new ApiServerTrust(authorities);
+            _trust = new ApiServerTrust(config.CertificateAuthorities, config.TlsServerName);
             handler.SslOptions.RemoteCertificateValidationCallback = _trust.Validate;
         }
-        if (config.TlsServerName is { } serverName) handler.SslOptions.TargetHost = serverName;
         if (config.ClientCertificate is { } clientCertificate)
         {
             handler.SslOptions.ClientCertificates = new() { clientCertificate };
