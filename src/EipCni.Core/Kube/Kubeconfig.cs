@@ -86,8 +86,8 @@ public sealed class Kubeconfig
                    ?? throw new KubeconfigException(source, "(root)", "expected a mapping with clusters, users, contexts and current-context");
         var reader = new Reader(source, baseDirectory);
 
-        var contextName = context ?? reader.String(root, "current-context", "current-context")
-            ?? throw new KubeconfigException(source, "current-context", "is not set; name the context to use");
+        var contextName = context ?? reader.String(root, "current-context", "current-context");
+        if (string.IsNullOrEmpty(contextName)) throw new KubeconfigException(source, "current-context", "is not set; name the context to use");
         var contextEntry = reader.Named(root, "contexts", contextName, "context");
         var contextPath = $"contexts[name={contextName}].context";
         var clusterName = reader.String(contextEntry, "cluster", contextPath + ".cluster")

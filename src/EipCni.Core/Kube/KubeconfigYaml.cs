@@ -159,7 +159,10 @@ internal sealed class KubeconfigYaml
         var text = new StringBuilder();
         for (var i = 0; i < content.Count; i++)
         {
-            if (i > 0) text.Append(folded && content[i].Length > 0 && content[i - 1].Length > 0 ? ' ' : '\n');
+            if (i > 0 && !folded) text.Append('\n');
+            // Folding: a single line break becomes a space; each blank line stands for one newline.
+            else if (i > 0 && content[i].Length == 0) text.Append('\n');
+            else if (i > 0 && content[i - 1].Length > 0) text.Append(' ');
             text.Append(content[i]);
         }
         if (content.Count == 0) return "";
@@ -243,7 +246,8 @@ internal sealed class KubeconfigYaml
                 list!.Add(FlowValue(line, text, ref pos));
             }
             SkipSpaces(text, ref pos);
-            if (pos < text.Length && text[pos] == ',') { pos++; continue; }
+            if (pos >= text.Length) throw Error(line, $"unterminated flow collection (missing '{close}')");
+            if (text[pos] == ',') { pos++; continue; }
             if (pos < text.Length && text[pos] == close) continue;
             throw Error(line, $"expected ',' or '{close}' in flow collection");
         }
@@ -319,6 +323,7 @@ internal sealed class KubeconfigYaml
             if (quote != default)
             {
                 if (quote == '"' && c == '\\') { i++; continue; }
+                if (quote == '\'' && c == '\'' && i + 1 < text.Length && text[i + 1] == '\'') { i++; continue; }
                 if (c == quote) quote = default;
                 continue;
             }
