@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace EipCni.Kube;
+
+/// <summary>
+/// A small hand-written Kubernetes client for the CNI hot path (KubernetesClient costs ~36 ms and 16 MB per start):
+/// one HttpClient over SocketsHttpHandler, TLS verified against the kubeconfig CA, bearer token or client certificate,
+/// and retries with backoff on throttling, 5xx, connection failures and (for patches without resourceVersion) 409,
+/// all bounded by the caller's CancellationToken.
+/// </summary>
+public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
+{
+    private readonly Kubeconfig _config;
+    private readonly KubeClientOptions _options;
+    private readonly ILog _log;
+    private readonly HttpClient _http;
+    private readonly ApiServerTrust? _trust;
+    private readonly TimeProvider _time;
+
+    public KubeClient(Kubeconfig config, ILog log, KubeClientOptions? options = null, TimeProvider? time = null)
+    {
+        _config = config;
+        _log = log;
+        _options = options ?? new KubeClientOptions();
+        _time = time ?? TimeProvider.System;
+
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false, // node-local plugin talks to the API server directly; proxy-url is refused in the kubeconfig
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        // No CA and no tls-server-name in the kubeconfig: the platform's default validation against the system roots, as kubectl.
+        if (config.CertificateAuthorities is not null || config.TlsServerName is not null)
+        {
+            _trust = new ApiServerTrust(config.CertificateAuthorities, config.TlsServerName);
+            handler.SslOptions.RemoteCertificateValidationCallback = _trust.Validate;
+        }
+        if (config.ClientCertificate is { } clientCertificate)
+        {
+            handler.SslOptions.ClientCertificates = new() { clientCertificate };
+            // Offer our certificate whatever CA names the server lists: the server decides.
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
+        _http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>Which failures a call may retry besides 429, 5xx and connection failures.</summary>
+    private enum RetryConflicts { No, Yes }
+
+    private static string Escape(string segment) => Uri.EscapeDataString(segment);
+
+    /// <summary>Sends one API call with retries; returns the decoded answer.</summary>
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, string? contentType,
+        JsonTypeInfo<T> answer, RetryConflicts retryConflicts, CancellationToken cancellationToken,
+        Func<KubeException, int, bool>? acceptFailure = null)
+    {
+        var started = Stopwatch.GetTimestamp();
+        KubeException? last = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            TimeSpan? retryAfter = null;
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attemptTimeout.CancelAfter(_options.RequestTimeout);
+            try
+            {
+                using var request = new HttpRequestMessage(method, path);
+                if (_config.ReadToken() is { } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                if (body is not null)
+                {
+                    request.Content = new ByteArrayContent(body);
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
+                }
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTimeout.Token).ConfigureAwait(false);
+                var bytes = await response.Content.ReadAsByteArrayAsync(attemptTimeout.Token).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                if (status is >= 200 and < 300)
+                {
+                    LogDone(method, path, status, attempt, started);
+                    return Decode(bytes, answer, method, path, attempt);
+                }
+                last = FromStatus(status, bytes, method, path, attempt, out var statusRetryAfter);
+                retryAfter = RetryAfter(response) ?? statusRetryAfter;
+                if (acceptFailure is not null && acceptFailure(last, attempt))
+                {
+                    LogDone(method, path, status, attempt, started);
+                    return default!;
+                }
+                var retryable = status is 429 or >= 500 || (status == 409 && retryConflicts == RetryConflicts.Yes && last.Reason != "AlreadyExists");
+                if (!retryable) throw last;
+            }
+            catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (e.InnerException is AuthenticationException || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
+                {
+                    var why = _trust?.LastRejection ?? e.InnerException?.Message ?? e.Message;
+                    throw new KubeException(0, "TlsRejected", $"TLS handshake with {_config.Server.Authority} failed: {why}", method.Method, path, attempt, e);
+                }
+                last = new KubeException(0, "ConnectionFailed", $"{_config.Server.Authority}: {e.Message}", method.Method, path, attempt, e);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = new KubeException(0, "Timeout", $"no answer within {_options.RequestTimeout.TotalSeconds:0.#} s", method.Method, path, attempt, e);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw GaveUp(last, method, path, attempt, e);
+            }
+
+            if (attempt >= _options.MaxAttempts)
+                throw last.WithAttempts(attempt, $"gave up after {attempt} attempts", null);
+
+            var delay = Backoff(attempt, retryAfter);
+            _log.Write(LogLevel.Warn, "kubernetes call failed, retrying",
+                ("method", method.Method), ("path", path), ("status", last.StatusCode), ("reason", last.Reason),
+                ("attempt", attempt), ("delayMs", (long)delay.TotalMilliseconds));
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw GaveUp(last, method, path, attempt, e);
+            }
+        }
+    }
+
+    private static KubeException GaveUp(KubeException? last, HttpMethod method, string path, int attempt, OperationCanceledException e) =>
+        last?.WithAttempts(attempt, $"deadline reached after {attempt} attempts", e)
+        ?? new KubeException(0, "Timeout", "deadline reached before the API server answered", method.Method, path, attempt, e);
+
+    /// <summary>Jittered exponential backoff, or the server's Retry-After (capped) when it gave one.</summary>
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        if (retryAfter is { } server) return server < _options.MaxRetryAfter ? server : _options.MaxRetryAfter;
+        var ceiling = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        ceiling = Math.Min(ceiling, _options.MaxBackoff.TotalMilliseconds);
+        // "Equal jitter": half fixed, half random, so parallel plugins on a node spread out but never retry at once.
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        return null;
+    }
+
+    private static KubeException FromStatus(int status, byte[] body, HttpMethod method, string path, int attempt, out TimeSpan? retryAfter)
+    {
+        retryAfter = null;
+        string reason = ((HttpStatusCode)status).ToString(), message;
+        try
+        {
+            var dto = JsonSerializer.Deserialize(body, KubeJsonContext.Default.StatusDto);
+            if (!string.IsNullOrEmpty(dto?.Reason)) reason = dto.Reason;
+            message = string.IsNullOrEmpty(dto?.Message) ? $"HTTP {status}" : dto.Message;
+            if (dto?.Details?.RetryAfterSeconds is > 0 and var seconds) retryAfter = TimeSpan.FromSeconds(seconds);
+        }
+        catch (JsonException)
+        {
+            // Not a Status object (a proxy in between, an old server): keep a short, printable excerpt.
+            var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).ReplaceLineEndings(" ").Trim();
+            message = text.Length == 0 ? $"HTTP {status}" : text;
+        }
+        return new KubeException(status, reason, message, method.Method, path, attempt);
+    }
+
+    private static T Decode<T>(byte[] body, JsonTypeInfo<T> answer, HttpMethod method, string path, int attempt)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, answer)
+                   ?? throw new KubeException(200, "BadAnswer", "empty answer", method.Method, path, attempt);
+        }
+        catch (JsonException e)
+        {
+            throw new KubeException(200, "BadAnswer", $"answer is not the expected JSON: {e.Message}", method.Method, path, attempt, e);
+        }
+    }
+
+    private void LogDone(HttpMethod method, string path, int status, int attempt, long started)
+    {
+        if (!_log.IsEnabled(LogLevel.Debug)) return;
+        _log.Write(LogLevel.Debug, "kubernetes call", ("method", method.Method), ("path", path), ("status", status),
+            ("attempts", attempt), ("elapsed", Stopwatch.GetElapsedTime(started)));
+    }
+}

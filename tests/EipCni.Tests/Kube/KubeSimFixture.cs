@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace EipCni.Tests.Kube;
+
+/// <summary>Runs the real KubeSim process (scripts/kube-sim.sh) once for the collection and talks to its /_sim/ admin API.</summary>
+public sealed class KubeSimFixture : IAsyncLifetime
+{
+    private Process? _process;
+    private readonly StringBuilder _stderr = new();
+    private HttpClient? _admin;
+
+    public string Url { get; private set; } = "";
+    public string Kubeconfig { get; private set; } = "";
+    public string KubeconfigClientCert { get; private set; } = "";
+    public string CaFile { get; private set; } = "";
+    public string Token { get; private set; } = "";
+    public string ReadOnlyToken { get; private set; } = "";
+    public string Dir { get; private set; } = "";
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "EipCni.sln"))) return dir.FullName;
+        throw new InvalidOperationException("EipCni.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public async Task InitializeAsync()
+    {
+        var root = RepoRoot();
+        Dir = Directory.CreateTempSubdirectory("kubesim-test-").FullName;
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        foreach (var a in new[] { Path.Combine(root, "scripts", "kube-sim.sh"), "--listen", "127.0.0.1:0", "--dir", Dir })
+            start.ArgumentList.Add(a);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start kube-sim.sh");
+        _process.ErrorDataReceived += (_, e) => { lock (_stderr) _stderr.AppendLine(e.Data); };
+        _process.BeginErrorReadLine();
+
+        // The script may build the simulator first; give it time, but fail with its stderr rather than hang.
+        var readLine = _process.StandardOutput.ReadLineAsync();
+        var finished = await Task.WhenAny(readLine, Task.Delay(TimeSpan.FromMinutes(3)));
+        var line = finished == readLine ? await readLine : null;
+        if (string.IsNullOrEmpty(line))
+        {
+            string err;
+            lock (_stderr) err = _stderr.ToString();
+            throw new InvalidOperationException("KubeSim did not print its ready line. stderr:\n" + err);
+        }
+        var ready = JsonNode.Parse(line)!;
+        Url = ready["url"]!.GetValue<string>();
+        Kubeconfig = ready["kubeconfig"]!.GetValue<string>();
+        KubeconfigClientCert = ready["kubeconfigClientCert"]!.GetValue<string>();
+        CaFile = ready["caFile"]!.GetValue<string>();
+        Token = ready["token"]!.GetValue<string>();
+        ReadOnlyToken = ready["readOnlyToken"]!.GetValue<string>();
+
+        // The admin client trusts the simulator's CA with its own, independent check.
+        var ca = X509CertificateLoader.LoadCertificateFromFile(CaFile);
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+            {
+                if (cert is null) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(cert);
+            },
+        };
+        _admin = new HttpClient(handler) { BaseAddress = new Uri(Url) };
+    }
+
+    public Task DisposeAsync()
+    {
+        _admin?.Dispose();
+        if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        _process?.WaitForExit(5000);
+        _process?.Dispose();
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    private HttpClient Admin => _admin ?? throw new InvalidOperationException("not started");
+
+    public async Task ResetAsync() => (await Admin.PostAsync("/_sim/reset", null)).EnsureSuccessStatusCode();
+
+    public async Task<JsonObject> PutPodAsync(string json)
+    {
+        var response = await Admin.PostAsync("/_sim/pods", Content(json));
+        response.EnsureSuccessStatusCode();
+        return (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    public async Task<JsonObject?> GetPodAsync(string ns, string name)
+    {
+        var response = await Admin.GetAsync($"/_sim/pods/{ns}/{name}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        return (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    public async Task<JsonArray> EventsAsync() =>
+        (JsonArray)JsonNode.Parse(await Admin.GetStringAsync("/_sim/events"))!;
+
+    public async Task<JsonArray> RequestsAsync() =>
+        (JsonArray)JsonNode.Parse(await Admin.GetStringAsync("/_sim/requests"))!;
+
+    /// <summary>Requests the client sent with this method whose path contains the text.</summary>
+    public async Task<List<JsonNode>> RequestsAsync(string method, string pathContains) =>
+        (await RequestsAsync()).OfType<JsonNode>()
+            .Where(r => r["method"]!.GetValue<string>() == method && r["path"]!.GetValue<string>().Contains(pathContains))
+            .ToList();
+
+    public async Task FaultAsync(string json) => (await Admin.PostAsync("/_sim/faults", Content(json))).EnsureSuccessStatusCode();
+
+    private static StringContent Content(string json)
+    {
+        var content = new StringContent(json, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+}
+
+[CollectionDefinition("kubesim")]
+public sealed class KubeSimCollection : ICollectionFixture<KubeSimFixture>;

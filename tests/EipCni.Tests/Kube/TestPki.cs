@@ -1,0 +1,73 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace EipCni.Tests.Kube;
+
+/// <summary>Certificates made in the test: a foreign CA and client certificates with RSA or EC keys, as PEM.</summary>
+internal static class TestPki
+{
+    public sealed record Pem(string Certificate, string Key);
+
+    public static (X509Certificate2 Ca, ECDsa Key) CreateCa(string name)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        var now = DateTimeOffset.UtcNow;
+        return (request.CreateSelfSigned(now.AddHours(-1), now.AddDays(1)), key);
+    }
+
+    /// <summary>A client certificate issued by the CA; keyType "rsa" (PKCS#1 PEM), "ec" (SEC1 PEM) or "pkcs8".</summary>
+    public static Pem IssueClient(X509Certificate2 ca, ECDsa caKey, string commonName, string keyType)
+    {
+        AsymmetricAlgorithm key = keyType == "ec" ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
+        var request = key is RSA rsa
+            ? new CertificateRequest($"CN={commonName}, O=system:masters", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            : new CertificateRequest($"CN={commonName}, O=system:masters", (ECDsa)key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.2") }, false));
+        var now = DateTimeOffset.UtcNow;
+        using var cert = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddHours(-1), now.AddDays(1),
+            RandomNumberGenerator.GetBytes(8));
+        var keyPem = keyType switch
+        {
+            "rsa" => ((RSA)key).ExportRSAPrivateKeyPem(),
+            "ec" => ((ECDsa)key).ExportECPrivateKeyPem(),
+            _ => key.ExportPkcs8PrivateKeyPem(),
+        };
+        key.Dispose();
+        return new Pem(cert.ExportCertificatePem(), keyPem);
+    }
+
+    public static string Base64(string text) => Convert.ToBase64String(Encoding.ASCII.GetBytes(text));
+
+    /// <summary>A kubeconfig in kubectl's layout with the given user fields (already indented for the user block).</summary>
+    public static string Kubeconfig(string server, string clusterFields, string userFields) => $"""
+        apiVersion: v1
+        clusters:
+        - cluster:
+        {Indent(clusterFields, 4)}
+            server: {server}
+          name: c1
+        contexts:
+        - context:
+            cluster: c1
+            user: u1
+          name: ctx
+        current-context: ctx
+        kind: Config
+        preferences: {"{}"}
+        users:
+        - name: u1
+          user:
+        {Indent(userFields, 4)}
+
+        """;
+
+    private static string Indent(string fields, int spaces) =>
+        string.Join("\n", fields.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => new string(' ', spaces) + l.Trim()));
+
+    public static IPAddress Loopback => IPAddress.Loopback;
+}
