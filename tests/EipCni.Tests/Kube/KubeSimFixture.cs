@@ -63,7 +63,12 @@ public sealed class KubeSimFixture : IAsyncLifetime
         Token = ready["token"]!.GetValue<string>();
         ReadOnlyToken = ready["readOnlyToken"]!.GetValue<string>();
 
-        // The admin client trusts the simulator's CA with its own, independent check.
+        _admin = CreateHttpClient(bearerToken: null);
+    }
+
+    /// <summary>A raw HTTP client that trusts the simulator's CA with the test's own, independent check.</summary>
+    public HttpClient CreateHttpClient(string? bearerToken)
+    {
         var ca = X509CertificateLoader.LoadCertificateFromFile(CaFile);
         var handler = new HttpClientHandler
         {
@@ -77,7 +82,9 @@ public sealed class KubeSimFixture : IAsyncLifetime
                 return chain.Build(cert);
             },
         };
-        _admin = new HttpClient(handler) { BaseAddress = new Uri(Url) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(Url) };
+        if (bearerToken is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        return client;
     }
 
     public Task DisposeAsync()

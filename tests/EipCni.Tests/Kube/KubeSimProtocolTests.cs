@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -16,19 +15,7 @@ public sealed class KubeSimProtocolTests : IAsyncLifetime, IDisposable
     public KubeSimProtocolTests(KubeSimFixture sim)
     {
         _sim = sim;
-        var ca = X509CertificateLoader.LoadCertificateFromFile(sim.CaFile);
-        _http = new HttpClient(new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return cert is not null && chain.Build(cert);
-            },
-        }) { BaseAddress = new Uri(sim.Url) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sim.Token);
+        _http = sim.CreateHttpClient(sim.Token);
     }
 
     public async Task InitializeAsync()
