@@ -11,6 +11,20 @@ public static class EipAnnotationNames
     public const string CompatWithEip = "k8s.aliyun.com/eci-with-eip";
     public const string CompatInstanceId = "k8s.aliyun.com/eci-eip-instanceid";
 
+    public const string Bandwidth = "eip-bandwidth";
+    public const string InternetChargeType = "eip-internet-charge-type";
+    public const string CompatChargeType = "k8s.aliyun.com/eip-charge-type";
+    public const string InstanceChargeType = "eip-instance-charge-type";
+    public const string CommonBandwidthPackageId = "eip-common-bandwidth-package-id";
+    public const string Isp = "eip-isp";
+    public const string PublicIpAddressPoolId = "eip-public-ip-address-pool-id";
+    public const string ResourceGroupId = "eip-resource-group-id";
+    public const string Name = "eip-name";
+    public const string Description = "eip-description";
+    public const string SecurityProtectionTypes = "eip-security-protection-types";
+    public const string Tags = "eip-tags";
+    public const string ReleaseStrategy = "pod-eip-release-strategy";
+
     public const string AllocatedOld = "k8s.aliyun.com/allocated-eipAddress";
     public const string AllocatedNew = "network.alibabacloud.com/allocated-eipAddress";
 
