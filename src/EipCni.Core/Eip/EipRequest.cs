@@ -45,7 +45,7 @@ public sealed record EipRequest
     public IReadOnlyList<string> SecurityProtectionTypes { get; init; } = [];
 
     /// <summary>The user's tags from eip-tags, applied with TagResources next to the ownership tags.</summary>
-    public IReadOnlyDictionary<string, string> UserTags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> UserTags { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
     public ReleaseStrategy ReleaseStrategy { get; init; } = ReleaseStrategy.Follow;
 

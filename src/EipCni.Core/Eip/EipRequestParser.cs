@@ -104,7 +104,7 @@ public static class EipRequestParser
             creationKeys.Add(spKey);
         }
 
-        IReadOnlyDictionary<string, string> tags = new Dictionary<string, string>();
+        IReadOnlyDictionary<string, string> tags = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
         if (r.Read(N.Tags) is (var tagKey, var tagValue))
         {
             tags = Tags(tagKey, tagValue);
