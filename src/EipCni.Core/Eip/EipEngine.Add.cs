@@ -1,0 +1,369 @@
+using System.Diagnostics;
+using EipCni.Cloud;
+using EipCni.Cni;
+using EipCni.Kube;
+using EipCni.State;
+
+namespace EipCni.Eip;
+
+public sealed partial class EipEngine
+{
+    /// <summary>What this ADD changed in the cloud, so a failure undoes exactly that.</summary>
+    private sealed class AddProgress
+    {
+        public bool BoundHere;
+        public string? BoundEni;
+        public string? BoundIp;
+        public string? EniPrimaryIp;
+    }
+
+    public async Task<string> AddAsync(AttachmentContext ctx, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var (annotations, pod) = await AnnotationsAsync(ctx, ct).ConfigureAwait(false);
+        if (annotations is null)
+        {
+            ctx.Log.Write(LogLevel.Warn, "no pod annotations from the runtime and no pod name in CNI_ARGS: nothing to do");
+            return "no pod identity";
+        }
+        EipRequest request;
+        try
+        {
+            request = EipRequestParser.Parse(annotations);
+        }
+        catch (CniException e)
+        {
+            await PostEventAsync(ctx, PodEventType.Warning, "EipInvalidAnnotation", $"{e.Message}: {e.Details}", ct).ConfigureAwait(false);
+            throw;
+        }
+        if (!request.Wanted) return "no EIP requested";
+
+        var args = ctx.Invocation.Args;
+        if (args.PodNamespace is null || args.PodName is null)
+            throw new CniException(CniCode.InvalidEnvironment, "CNI_ARGS lacks K8S_POD_NAMESPACE or K8S_POD_NAME",
+                "eip-cni needs the pod identity to tag its EIP and write the address back to the pod");
+        var clusterId = ClusterIdOf(ctx) ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured",
+            "set \"clusterId\" in the plugin config or cluster_id in eni_conf: it scopes the ownership tags of every EIP");
+        var prev = ctx.Conf.PrevResult!.Value;
+        var podIp = PrevResult.PodIPv4(prev, ctx.Invocation.IfName)?.ToString()
+            ?? throw new CniException(CniCode.InvalidConfig, $"prevResult has no IPv4 address for {ctx.Invocation.IfName}",
+                "an EIP binds to the pod's ENI private IPv4; the previous plugin reported none");
+
+        var strategy = request.ReleaseStrategy;
+        var warnings = new List<string>(request.Warnings);
+        if (request.Automatic && strategy.Kind != ReleaseKind.Follow)
+        {
+            pod ??= await GetPodAsync(args.PodNamespace, args.PodName, ct).ConfigureAwait(false);
+            var kind = pod.Controller?.Kind;
+            if (kind is null || !ctx.Conf.StatefulWorkloadKinds.Contains(kind, StringComparer.Ordinal))
+            {
+                warnings.Add($"pod-eip-release-strategy {strategy} applies only to pods owned by {string.Join(", ", ctx.Conf.StatefulWorkloadKinds)}; this pod is owned by {kind ?? "nothing"}, so its EIP follows the pod");
+                strategy = ReleaseStrategy.Follow;
+            }
+        }
+        if (warnings.Count > 0)
+            await PostEventAsync(ctx, PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings), ct).ConfigureAwait(false);
+
+        var key = KeyOf(ctx);
+        var journal = JournalOf(ctx);
+        using var attachmentLock = await journal.LockAttachmentAsync(key, ct).ConfigureAwait(false);
+        var progress = new AddProgress();
+        AttachmentRecord? record = null;
+        try
+        {
+            var eni = await _svc.Enis.ResolveAsync(podIp, ct).ConfigureAwait(false);
+            progress.EniPrimaryIp = eni.PrimaryIp;
+            var existing = journal.Read(key);
+            record = existing ?? new AttachmentRecord
+            {
+                Network = key.Network,
+                ContainerId = key.ContainerId,
+                IfName = key.IfName,
+                ClusterId = clusterId,
+                PodNamespace = args.PodNamespace,
+                PodName = args.PodName,
+                PodUid = args.PodUid,
+                Origin = request.Automatic ? EipOrigin.Automatic : EipOrigin.UserSpecified,
+                Phase = AttachmentPhase.Allocating,
+            };
+            record = record with
+            {
+                NetworkInterfaceId = eni.NetworkInterfaceId,
+                PrivateIp = podIp,
+                EniPrimaryIp = eni.PrimaryIp,
+                ReleaseStrategy = strategy.ToString(),
+                BandwidthPackageId = request.Automatic ? request.CommonBandwidthPackageId ?? record.BandwidthPackageId : null,
+            };
+
+            EipAddress bound;
+            if (request.UserAllocationId is { } userId)
+                (record, bound) = await BindUserEipAsync(ctx, journal, record, userId, eni, podIp, progress, ct).ConfigureAwait(false);
+            else
+                (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, progress, ct).ConfigureAwait(false);
+
+            await WriteBackAsync(ctx, args.PodNamespace, args.PodName, bound, eni, pod, ct).ConfigureAwait(false);
+            record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null });
+            var took = clock.Elapsed;
+            await PostEventAsync(ctx, PodEventType.Normal, "EipBound",
+                $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {took.TotalSeconds:0.00}s", ct).ConfigureAwait(false);
+            return $"bound {bound.AllocationId} {bound.IpAddress} to {eni.NetworkInterfaceId} {podIp}";
+        }
+        catch (Exception e)
+        {
+            var error = Classify(e, ct);
+            if (record is not null) await RollbackAsync(ctx, journal, record, progress).ConfigureAwait(false);
+            var cloud = e as CloudException ?? e.InnerException as CloudException;
+            await PostEventAsync(ctx, PodEventType.Warning, "EipFailed",
+                $"{error.Message}: {error.Details}", CancellationToken.None).ConfigureAwait(false);
+            ctx.Log.Write(LogLevel.Error, "ADD failed; rolled back", ("error", error.Message), ("cloudCode", cloud?.Code), ("requestId", cloud?.RequestId));
+            throw error;
+        }
+    }
+
+    private static CniException Classify(Exception e, CancellationToken ct) => e switch
+    {
+        CniException c => c,
+        CloudException c when c.Code == CloudErrorCodes.DeadlineExceeded || ct.IsCancellationRequested =>
+            new CniException(CniCode.AssociationTimedOut, "the EIP was not bound within addTimeoutSeconds", c.Message, c),
+        CloudException c => CloudErrorMapping.ToCni(c, "binding the pod's EIP"),
+        OperationCanceledException => new CniException(CniCode.AssociationTimedOut, "the EIP was not bound within addTimeoutSeconds",
+            "the budget ran out while waiting for the cloud; everything this ADD did was rolled back", e),
+        KubeException k => new CniException(k.IsTransient ? CniCode.TryAgainLater : CniCode.KubeWriteBackFailed,
+            "cannot write the EIP back to the pod", k.Message, k),
+        KubeconfigException k => new CniException(CniCode.InvalidConfig, "the kubeconfig of eip-cni is unusable", k.Message, k),
+        _ => new CniException(999, "internal error in eip-cni", $"{e.GetType().Name}: {e.Message}", e),
+    };
+
+    private async Task<(AttachmentRecord, EipAddress)> BindAutomaticEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
+        EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, AddProgress progress, CancellationToken ct)
+    {
+        EipAddress? eip = null;
+        if (rec.AllocationId is { } known)
+        {
+            eip = await DescribeAsync(known, ct).ConfigureAwait(false);
+            if (eip is null || eip.Status == "Releasing")
+                rec = journal.Write(rec with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = rec.Generation + 1, Phase = AttachmentPhase.Allocating });
+        }
+
+        if (rec.AllocationId is null && strategy.Kind != ReleaseKind.Follow)
+        {
+            // A pod identity with a kept EIP (Never/TTL) gets that one back, wherever it is bound.
+            var kept = await FindRetainedAsync(clusterId, rec, ct).ConfigureAwait(false);
+            if (kept is not null)
+            {
+                rec = journal.Write(rec with { AllocationId = kept.AllocationId, EipAddress = kept.IpAddress, Phase = AttachmentPhase.Allocated, InBandwidthPackage = !string.IsNullOrEmpty(kept.BandwidthPackageId) });
+                ForgetRetainedRecords(ctx, journal, rec);
+                await _svc.Eip.TagResourcesAsync([kept.AllocationId], [
+                    new(OwnershipTags.Retained, "false"), new(OwnershipTags.ReleaseAfter, ""),
+                    new(OwnershipTags.ContainerId, OwnershipTags.Value(rec.ContainerId)), new(OwnershipTags.PodUid, OwnershipTags.Value(rec.PodUid ?? "")),
+                    new(OwnershipTags.Node, OwnershipTags.Value(_svc.NodeName))], ct).ConfigureAwait(false);
+                eip = kept;
+                if (IsBound(kept) && !IsOn(kept, eni.NetworkInterfaceId, podIp, eni.PrimaryIp))
+                {
+                    await _svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(kept.AllocationId) { InstanceId = kept.InstanceId, InstanceType = kept.InstanceType, PrivateIpAddress = string.IsNullOrEmpty(kept.PrivateIpAddress) ? null : kept.PrivateIpAddress }, ct).ConfigureAwait(false);
+                    eip = await WaitForAsync(kept.AllocationId, e => e is null || e.Status == "Available", ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (rec.AllocationId is null)
+        {
+            var token = ClientTokens.Allocate(clusterId, rec.Network, rec.ContainerId, rec.IfName, rec.Generation);
+            rec = journal.Write(rec with { ClientToken = token, Phase = AttachmentPhase.Allocating });
+            var allocate = new AllocateEipRequest
+            {
+                Bandwidth = request.Bandwidth.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                InternetChargeType = request.InternetChargeType,
+                InstanceChargeType = request.InstanceChargeType,
+                Isp = request.Isp,
+                PublicIpAddressPoolId = request.PublicIpAddressPoolId,
+                ResourceGroupId = request.ResourceGroupId,
+                Name = request.Name ?? OwnershipTags.Value($"{rec.PodNamespace}/{rec.PodName}"),
+                Description = request.Description ?? $"eip-cni: pod {rec.PodNamespace}/{rec.PodName} of cluster {clusterId}",
+                SecurityProtectionTypes = request.SecurityProtectionTypes.Count > 0 ? request.SecurityProtectionTypes : null,
+                Tags = OwnershipTags.ForNewEip(clusterId, rec.PodNamespace ?? "", rec.PodName ?? "", rec.PodUid, rec.ContainerId, _svc.NodeName, strategy.ToString()),
+                ClientToken = token,
+            };
+            AllocateEipResult result;
+            try
+            {
+                result = await _svc.Eip.AllocateEipAddressAsync(allocate, ct).ConfigureAwait(false);
+            }
+            catch (CloudException e) when (e.Code == "IdempotentParameterMismatch")
+            {
+                // An earlier attempt with this token created an EIP with other options (the annotations changed):
+                // adopt that EIP through its ownership tags rather than create a second one.
+                var earlier = await FindByContainerAsync(clusterId, rec.ContainerId, ct).ConfigureAwait(false)
+                    ?? throw CloudErrorMapping.ToCni(e, "allocating the pod's EIP");
+                result = new AllocateEipResult { AllocationId = earlier.AllocationId, EipAddress = earlier.IpAddress };
+            }
+            rec = journal.Write(rec with { AllocationId = result.AllocationId, EipAddress = result.EipAddress, Phase = AttachmentPhase.Allocated });
+            eip = await DescribeAsync(result.AllocationId, ct).ConfigureAwait(false)
+                ?? new EipAddress { AllocationId = result.AllocationId, IpAddress = result.EipAddress, Status = "Available" };
+        }
+        var id = rec.AllocationId!;
+
+        if (request.UserTags.Count > 0)
+            await _svc.Eip.TagResourcesAsync([id], request.UserTags.Select(t => new KeyValuePair<string, string>(t.Key, t.Value)).ToList(), ct).ConfigureAwait(false);
+
+        if (rec.BandwidthPackageId is { } pkg && !rec.InBandwidthPackage)
+        {
+            rec = journal.Write(rec with { InBandwidthPackage = true }); // written first: a crash after the call must still remove it
+            try
+            {
+                await _svc.Eip.AddCommonBandwidthPackageIpAsync(pkg, id, ClientTokens.AddToPackage(clusterId, rec.Network, rec.ContainerId, rec.IfName, id, pkg), ct).ConfigureAwait(false);
+            }
+            catch (CloudException e) when (e.Code == "OperationFailed.EipAlreadyInCbwp")
+            {
+            }
+        }
+
+        var bound = await BindAsync(ctx, journal, rec, eip!, eni, podIp, progress, ct).ConfigureAwait(false);
+        return (journal.Read(rec.Key) ?? rec, bound);
+    }
+
+    private async Task<(AttachmentRecord, EipAddress)> BindUserEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
+        string allocationId, EniBinding eni, string podIp, AddProgress progress, CancellationToken ct)
+    {
+        var eip = await DescribeAsync(allocationId, ct).ConfigureAwait(false);
+        if (eip is null || eip.Status == "Releasing")
+            throw new CniException(CniCode.EipUnknown, $"the EIP {allocationId} named by the pod does not exist in this region and account",
+                "check pod-eip-instanceid; eip-cni never creates a user-specified EIP");
+        rec = journal.Write(rec with { Origin = EipOrigin.UserSpecified, AllocationId = allocationId, EipAddress = eip.IpAddress, Phase = AttachmentPhase.Allocated });
+
+        if (IsBound(eip) && !IsOn(eip, eni.NetworkInterfaceId, podIp, eni.PrimaryIp))
+        {
+            if (!ctx.EniConf.AllowEipRob)
+                throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {allocationId} is bound to something else",
+                    $"held by {Holder(eip)}; set allow_eip_rob to \"true\" in eni_conf to let pods take it over");
+            var holder = Holder(eip);
+            rec = journal.Write(rec with { RobbedFrom = holder });
+            ctx.Log.Write(LogLevel.Warn, "robbing a user-specified EIP", ("allocationId", allocationId), ("holder", holder));
+            if (eip.Status == "Associating")
+                eip = await WaitForAsync(allocationId, e => e is null || e.Status != "Associating", ct).ConfigureAwait(false) ?? eip;
+            try
+            {
+                await _svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(allocationId)
+                {
+                    InstanceId = eip.InstanceId,
+                    InstanceType = eip.InstanceType,
+                    PrivateIpAddress = string.IsNullOrEmpty(eip.PrivateIpAddress) ? null : eip.PrivateIpAddress,
+                }, ct).ConfigureAwait(false);
+            }
+            catch (CloudException e) when (e.Code is "IncorrectEipStatus")
+            {
+            }
+            eip = await WaitForAsync(allocationId, e => e is null || e.Status == "Available" || (e.Status == "InUse" && IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp)), ct).ConfigureAwait(false)
+                ?? throw new CniException(CniCode.EipUnknown, $"the EIP {allocationId} disappeared while it was being taken over");
+        }
+        var bound = await BindAsync(ctx, journal, rec, eip, eni, podIp, progress, ct).ConfigureAwait(false);
+        return (journal.Read(rec.Key) ?? rec, bound);
+    }
+
+    /// <summary>Binds (unless already bound here) and waits for InUse. Never binds an EIP that is on another IP.</summary>
+    private async Task<EipAddress> BindAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, EipAddress eip,
+        EniBinding eni, string podIp, AddProgress progress, CancellationToken ct)
+    {
+        var id = eip.AllocationId;
+        bool Mine(EipAddress e) => IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp);
+        if (eip.Status == "InUse" && Mine(eip)) return eip;
+        if (eip.Status == "Unassociating")
+            eip = await WaitForAsync(id, e => e is null || e.Status != "Unassociating", ct).ConfigureAwait(false)
+                ?? throw new CniException(CniCode.EipUnknown, $"the EIP {id} disappeared while binding");
+        if (IsBound(eip) && !Mine(eip))
+            throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} is bound to something else", $"held by {Holder(eip)}");
+
+        journal.Write(rec with { Phase = AttachmentPhase.Binding });
+        progress.BoundHere = true;
+        progress.BoundEni = eni.NetworkInterfaceId;
+        progress.BoundIp = podIp;
+        if (eip.Status != "Associating")
+        {
+            try
+            {
+                await _svc.Eip.AssociateEipAddressAsync(new AssociateEipRequest(id, eni.NetworkInterfaceId, podIp), ct).ConfigureAwait(false);
+            }
+            catch (CloudException e) when (!CloudErrorMapping.IsPermission(e.Code))
+            {
+                // A lost answer, or a retry of a call that went through: the cloud's state decides.
+                var now = await DescribeAsync(id, ct).ConfigureAwait(false);
+                if (now is null || !IsBound(now) || !Mine(now)) throw;
+                ctx.Log.Write(LogLevel.Info, "association already in place after an error", ("allocationId", id), ("code", e.Code));
+            }
+        }
+        var done = await WaitForAsync(id, e => e is null || e.Status == "InUse" || (IsBound(e) && !Mine(e)) || e.Status == "Available", ct).ConfigureAwait(false);
+        if (done is null) throw new CniException(CniCode.EipUnknown, $"the EIP {id} disappeared while binding");
+        if (done.Status == "InUse" && Mine(done)) return done;
+        if (IsBound(done)) throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} was taken by something else while binding", $"held by {Holder(done)}");
+        throw new CniException(CniCode.CloudRefused, $"the cloud dropped the association of {id}", $"status {done.Status} after AssociateEipAddress");
+    }
+
+    /// <summary>Annotations first (init containers wait on them), then the condition when the pod declares the readiness gate.</summary>
+    private async Task WriteBackAsync(AttachmentContext ctx, string ns, string name, EipAddress eip, EniBinding eni, PodView? pod, CancellationToken ct)
+    {
+        var patched = await _svc.Kube.PatchPodAnnotationsAsync(ns, name, new Dictionary<string, string?>
+        {
+            [EipAnnotationNames.AllocatedOld] = eip.IpAddress,
+            [EipAnnotationNames.AllocatedNew] = eip.IpAddress,
+        }, ct).ConfigureAwait(false);
+        if ((pod ?? patched).HasReadinessGate(ConditionType) || patched.HasReadinessGate(ConditionType))
+            await _svc.Kube.PatchPodConditionAsync(ns, name, ConditionType, "True", "EipBound",
+                $"EIP {eip.IpAddress} ({eip.AllocationId}) bound to {eni.NetworkInterfaceId} {eip.PrivateIpAddress}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Undoes a failed ADD with a budget of its own (the ADD's may be spent): unbinds what this attachment bound, and
+    /// releases an automatic EIP. If the cloud does not cooperate the record stays (phase Releasing) for DEL or GC.
+    /// </summary>
+    private async Task RollbackAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, AddProgress progress)
+    {
+        var current = journal.Read(rec.Key);
+        if (current is null || (current.AllocationId is null && current.ClientToken is null))
+        {
+            if (current is not null) journal.Delete(rec.Key);
+            return;
+        }
+        current = journal.Write(current with { Phase = AttachmentPhase.Releasing });
+        using var budget = new CancellationTokenSource(RollbackBudget);
+        try
+        {
+            await FinishReleaseAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CloudException or OperationCanceledException or CniException)
+        {
+            journal.Write(current with { LastError = e.Message });
+            ctx.Log.Write(LogLevel.Error, "rollback incomplete; DEL or GC will finish it", ("allocationId", current.AllocationId), ("error", e.Message));
+        }
+        _ = progress;
+    }
+
+    private async Task<EipAddress?> FindByContainerAsync(string clusterId, string containerId, CancellationToken ct)
+    {
+        var found = await _svc.Eip.DescribeEipAddressesAsync(new EipQuery
+        {
+            Tags = [new(OwnershipTags.Cluster, OwnershipTags.Value(clusterId)), new(OwnershipTags.ContainerId, OwnershipTags.Value(containerId))],
+        }, ct).ConfigureAwait(false);
+        return found.FirstOrDefault(e => e.Status != "Releasing");
+    }
+
+    private async Task<EipAddress?> FindRetainedAsync(string clusterId, AttachmentRecord rec, CancellationToken ct)
+    {
+        var found = await _svc.Eip.DescribeEipAddressesAsync(new EipQuery
+        {
+            Tags = [new(OwnershipTags.Cluster, OwnershipTags.Value(clusterId)), new(OwnershipTags.Pod, OwnershipTags.Value($"{rec.PodNamespace}/{rec.PodName}"))],
+        }, ct).ConfigureAwait(false);
+        return found.Where(e => e.Status != "Releasing" && e.TagMap.GetValueOrDefault(OwnershipTags.Retained) == "true")
+            .OrderBy(e => e.AllocationId, StringComparer.Ordinal).FirstOrDefault();
+    }
+
+    /// <summary>A kept EIP taken over by a new sandbox is no longer the old sandbox's to release.</summary>
+    private static void ForgetRetainedRecords(AttachmentContext ctx, Journal journal, AttachmentRecord taker)
+    {
+        foreach (var old in journal.List())
+            if (old.Phase == AttachmentPhase.Retained && old.AllocationId == taker.AllocationId && old.Key != taker.Key)
+            {
+                journal.Delete(old.Key);
+                ctx.Log.Write(LogLevel.Info, "kept EIP taken over by a new sandbox", ("allocationId", taker.AllocationId), ("from", old.ContainerId));
+            }
+    }
+}

@@ -1,0 +1,58 @@
+using EipCni.Cloud;
+using EipCni.Cni;
+using EipCni.Eip;
+using EipCni.Kube;
+
+namespace EipCni;
+
+/// <summary>Builds the engine for one call; every client inside is created on first use only.</summary>
+public static class EngineComposition
+{
+    public static IEipEngine Create(AttachmentContext ctx)
+    {
+        var conf = ctx.Conf;
+        CloudClients? cloud = null;
+        CloudClients Cloud()
+        {
+            if (cloud is not null) return cloud;
+            var options = new CloudOptions
+            {
+                RegionId = conf.RegionId ?? ctx.EniConf.RegionId,
+                VpcEndpoint = conf.Endpoints.Vpc,
+                EcsEndpoint = conf.Endpoints.Ecs,
+                StsEndpoint = conf.Endpoints.Sts,
+                MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
+                AccessKeyId = ctx.EniConf.AccessKey,
+                AccessKeySecret = ctx.EniConf.AccessSecret,
+                StateDir = conf.StateDir,
+                MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
+            };
+            try
+            {
+                return cloud = CloudClients.Create(options, ctx.Log);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{e.ParamName}\"", e.Message);
+            }
+        }
+
+        IKubePods Kube()
+        {
+            try
+            {
+                return new KubeClient(Kubeconfig.Load(conf.Kubeconfig), ctx.Log, new KubeClientOptions { NodeName = Environment.MachineName });
+            }
+            catch (KubeconfigException e)
+            {
+                throw new CniException(CniCode.InvalidConfig, $"the kubeconfig {conf.Kubeconfig} is unusable", e.Message);
+            }
+        }
+
+        var services = new EipServices(
+            () => Cloud().Eip,
+            () => new EniResolver(Cloud().Metadata, Cloud().NetworkInterfaces, conf.StateDir, ctx.Log),
+            Kube);
+        return new EipEngine(services);
+    }
+}
