@@ -64,6 +64,13 @@ public sealed partial class EipEngine
         if (warnings.Count > 0)
             await PostEventAsync(ctx, PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings), ct).ConfigureAwait(false);
 
+        // The API server's TLS handshake overlaps the cloud work; the write-back then finds a warm connection.
+        var warmUp = Task.Run(async () =>
+        {
+            try { await _svc.Kube.WarmUpAsync(ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is KubeconfigException or KubeException or CniException) { } // reported by the real call
+        }, CancellationToken.None);
+
         var key = KeyOf(ctx);
         var journal = JournalOf(ctx);
         using var attachmentLock = await journal.LockAttachmentAsync(key, ct).ConfigureAwait(false);
@@ -101,6 +108,7 @@ public sealed partial class EipEngine
             else
                 (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, progress, ct).ConfigureAwait(false);
 
+            await warmUp.ConfigureAwait(false);
             await WriteBackAsync(ctx, args.PodNamespace, args.PodName, bound, eni, pod, ct).ConfigureAwait(false);
             record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null });
             var took = clock.Elapsed;
