@@ -40,7 +40,7 @@ public sealed class CniChain : IDisposable
                 {
                     ["type"] = "bridge",
                     ["bridge"] = Bridge,
-                    ["isGateway"] = true,
+                    ["isGateway"] = false, // no host address: parallel tests may reuse the subnet on other bridges
                     ["ipMasq"] = false,
                     ["ipam"] = new JsonObject
                     {

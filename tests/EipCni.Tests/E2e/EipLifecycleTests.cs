@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using EipCni.Tests.Support;
+
+namespace EipCni.Tests.E2e;
+
+/// <summary>A pod with pod-with-eip through the real chain against both simulators: bound before ADD returns, released on DEL.</summary>
+public class EipLifecycleTests : IClassFixture<EipWorld>
+{
+    private readonly EipWorld _world;
+
+    public EipLifecycleTests(EipWorld world)
+    {
+        _world = world;
+        _world.Reset();
+    }
+
+    [Fact]
+    public void An_automatic_eip_is_bound_before_add_returns_and_released_on_del()
+    {
+        using var chain = _world.Chain();
+        var ann = new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true" };
+        _world.CreatePod("web-0", ann, readinessGate: true);
+        var caps = CniChain.PodAnnotations(ann.Select(kv => (kv.Key, kv.Value)).ToArray());
+
+        var add = chain.Cnitool("add", capArgs: caps);
+        Assert.True(add.ExitCode == 0, add.Stderr + add.Stdout + string.Join("\n", chain.LogLines()));
+        var podIp = JsonNode.Parse(add.Stdout)!["ips"]![0]!["address"]!.GetValue<string>().Split('/')[0];
+
+        // Bound to the pod's ENI IP, InUse, tagged as ours, before ADD returned.
+        var eip = Assert.Single(_world.ApiEips());
+        Assert.Equal("InUse", eip["status"]!.GetValue<string>());
+        Assert.Equal(podIp, eip["privateIpAddress"]!.GetValue<string>());
+        Assert.Equal(_world.PrimaryEniId, eip["instanceId"]!.GetValue<string>());
+        Assert.Equal("c-e2e", eip["tags"]!["eip-cni.alibabacloud.com/cluster"]!.GetValue<string>());
+        Assert.Equal("default/web-0", eip["tags"]!["eip-cni.alibabacloud.com/pod"]!.GetValue<string>());
+        Assert.Equal("pod-sandbox-1", eip["tags"]!["eip-cni.alibabacloud.com/container-id"]!.GetValue<string>());
+        Assert.Equal("PayByTraffic", eip["internetChargeType"]!.GetValue<string>());
+
+        // Written back to the pod: both annotations, the readiness condition, a Normal event.
+        var pod = _world.Pod("web-0");
+        var address = eip["ipAddress"]!.GetValue<string>();
+        Assert.Equal(address, pod["metadata"]!["annotations"]!["k8s.aliyun.com/allocated-eipAddress"]!.GetValue<string>());
+        Assert.Equal(address, pod["metadata"]!["annotations"]!["network.alibabacloud.com/allocated-eipAddress"]!.GetValue<string>());
+        var condition = pod["status"]!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == "k8s.aliyun.com/eip")!;
+        Assert.Equal("True", condition["status"]!.GetValue<string>());
+        Assert.Contains(_world.KubeEvents(), e => e!["reason"]?.GetValue<string>() == "EipBound" && e["message"]!.GetValue<string>().Contains(address));
+        // Annotations came from the runtime: the plugin never read the pod.
+        Assert.DoesNotContain(_world.KubeRequests(), r => r!["method"]!.GetValue<string>() == "GET" && r["path"]!.GetValue<string>().Contains("/pods/"));
+
+        Assert.Equal(0, chain.Cnitool("check", capArgs: caps).ExitCode);
+
+        var del = chain.Cnitool("del", capArgs: caps);
+        Assert.True(del.ExitCode == 0, del.Stderr);
+        Assert.All(_world.ApiEips(), e => Assert.Equal("Releasing", e!["status"]!.GetValue<string>()));
+        Assert.Equal(0, chain.Cnitool("del", capArgs: caps).ExitCode);
+        Assert.DoesNotContain(Directory.GetFiles(chain.StateDir, "*.json", SearchOption.AllDirectories), f => !f.EndsWith("eni-cache.json"));
+    }
+}

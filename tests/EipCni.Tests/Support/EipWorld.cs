@@ -1,0 +1,142 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace EipCni.Tests.Support;
+
+/// <summary>
+/// Both simulators (Alibaba Cloud and kube-apiserver) for end-to-end tests of the published binary through libcni.
+/// One per test class (IClassFixture); tests call <see cref="Reset"/> first. All inspection goes through the
+/// simulators' own admin endpoints.
+/// </summary>
+public sealed class EipWorld : IDisposable
+{
+    private readonly HttpClient _cloud;
+    private readonly HttpClient _kube;
+
+    public EipWorld()
+    {
+        Cloud = new SimProcess("aliyun-sim.sh", "--listen", "127.0.0.1:0", "--associate-ms", "300", "--unassociate-ms", "300", "--release-ms", "200");
+        Kube = new SimProcess("kube-sim.sh", "--listen", "127.0.0.1:0");
+        _cloud = new HttpClient { BaseAddress = new Uri(Cloud.Url), Timeout = TimeSpan.FromSeconds(30) };
+        _kube = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true })
+        { BaseAddress = new Uri(Kube.Url), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public SimProcess Cloud { get; }
+    public SimProcess Kube { get; }
+
+    public string AccessKeyId => Cloud.Ready["accessKeyId"]!.GetValue<string>();
+    public string AccessKeySecret => Cloud.Ready["accessKeySecret"]!.GetValue<string>();
+    public JsonArray Enis => Cloud.Ready["enis"]!.AsArray();
+    public string PrimaryEniId => Enis[0]!["networkInterfaceId"]!.GetValue<string>();
+    public string SeedEipId => Cloud.Ready["eips"]![0]!["allocationId"]!.GetValue<string>();
+    public string BandwidthPackageId => Cloud.Ready["bandwidthPackages"]![0]!.GetValue<string>();
+
+    /// <summary>Back to the seed worlds (EIPs, faults, request logs, pods, events) and the default knobs.</summary>
+    public void Reset()
+    {
+        Post(_cloud, "/_sim/reset", new JsonObject());
+        Post(_cloud, "/_sim/config", new JsonObject { ["associateMs"] = 300, ["unassociateMs"] = 300, ["releaseMs"] = 200, ["throttle"] = "real", ["latencyMs"] = 0 });
+        Post(_kube, "/_sim/reset", new JsonObject());
+    }
+
+    /// <summary>A CNI chain whose eip-cni talks to these simulators, with eni_conf written.</summary>
+    public CniChain Chain(bool enableEipPool = true, bool allowRob = false, Action<JsonObject>? edit = null)
+    {
+        var chain = new CniChain(p =>
+        {
+            p["clusterId"] = "c-e2e";
+            p["kubeconfig"] = Kube.Ready["kubeconfig"]!.GetValue<string>();
+            p["endpoints"] = new JsonObject { ["vpc"] = Cloud.Url, ["ecs"] = Cloud.Url, ["sts"] = Cloud.Url, ["metadata"] = Cloud.Url };
+            p["addTimeoutSeconds"] = 30;
+            p["delTimeoutSeconds"] = 15;
+            p["logLevel"] = "debug";
+            edit?.Invoke(p);
+        });
+        chain.WriteEniConf(new JsonObject
+        {
+            ["enable_eip_pool"] = enableEipPool ? "true" : "false",
+            ["allow_eip_rob"] = allowRob,
+            ["access_key"] = AccessKeyId,
+            ["access_secret"] = AccessKeySecret,
+            ["region_id"] = Cloud.Ready["region"]!.GetValue<string>(),
+        }.ToJsonString());
+        return chain;
+    }
+
+    /// <summary>Creates the pod in the kube simulator (the plugin patches it and posts events on it).</summary>
+    public void CreatePod(string name, IDictionary<string, string>? annotations = null, bool readinessGate = false, string? ownerKind = null, string ns = "default")
+    {
+        var ann = new JsonObject();
+        foreach (var (k, v) in annotations ?? new Dictionary<string, string>()) ann[k] = v;
+        var meta = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = "uid-" + name, ["annotations"] = ann };
+        if (ownerKind is not null)
+            meta["ownerReferences"] = new JsonArray(new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = ownerKind, ["name"] = "owner", ["uid"] = "uid-owner", ["controller"] = true });
+        var spec = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx" }) };
+        if (readinessGate) spec["readinessGates"] = new JsonArray(new JsonObject { ["conditionType"] = "k8s.aliyun.com/eip" });
+        Post(_kube, "/_sim/pods", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec });
+    }
+
+    public JsonObject Pod(string name, string ns = "default") => Get(_kube, $"/_sim/pods/{ns}/{name}").AsObject();
+
+    public JsonArray Eips() => Get(_cloud, "/_sim/eips")["eips"]!.AsArray();
+
+    /// <summary>EIPs made through the API (by eip-cni), i.e. everything but the seed world's user-owned ones.</summary>
+    public JsonNode[] ApiEips() => Eips().Where(e => e!["allocatedBy"]!.GetValue<string>() == "api").Select(e => e!).ToArray();
+
+    public JsonObject Eip(string id) => Eips().Single(e => e!["allocationId"]!.GetValue<string>() == id)!.AsObject();
+
+    public JsonArray CloudRequests() => Get(_cloud, "/_sim/requests")["requests"]!.AsArray();
+
+    public JsonNode[] MutatingCloudRequests() => CloudRequests().Where(r => r!["mutating"]!.GetValue<bool>()).Select(r => r!).ToArray();
+
+    public JsonArray KubeRequests() => Get(_kube, "/_sim/requests").AsArray() is { } a ? a : [];
+
+    public JsonArray KubeEvents() => Get(_kube, "/_sim/events") switch { JsonArray a => a, JsonObject o when o["events"] is JsonArray e => e, _ => [] };
+
+    public void CloudFault(JsonObject rule) => Post(_cloud, "/_sim/faults", rule);
+
+    public void KubeFault(JsonObject rule) => Post(_kube, "/_sim/faults", rule);
+
+    public void ClearFaults()
+    {
+        _cloud.DeleteAsync("/_sim/faults").GetAwaiter().GetResult().EnsureSuccessStatusCode();
+        _kube.DeleteAsync("/_sim/faults").GetAwaiter().GetResult().EnsureSuccessStatusCode();
+    }
+
+    public void CloudConfig(JsonObject knobs) => Post(_cloud, "/_sim/config", knobs);
+
+    /// <summary>A user-owned EIP, optionally bound somewhere already.</summary>
+    public JsonObject CreateUserEip(string? bindEni = null, string? bindIp = null)
+    {
+        var body = new JsonObject();
+        if (bindEni is not null) body["bindTo"] = new JsonObject { ["networkInterfaceId"] = bindEni, ["privateIpAddress"] = bindIp };
+        return Post(_cloud, "/_sim/eips", body)!.AsObject();
+    }
+
+    private static JsonNode Get(HttpClient http, string path)
+    {
+        using var r = http.GetAsync(path).GetAwaiter().GetResult();
+        var text = r.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"GET {path}: {(int)r.StatusCode} {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private static JsonNode? Post(HttpClient http, string path, JsonNode body)
+    {
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using var r = http.PostAsync(path, content).GetAwaiter().GetResult();
+        var text = r.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)r.StatusCode} {text}");
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    public void Dispose()
+    {
+        _cloud.Dispose();
+        _kube.Dispose();
+        Cloud.Dispose();
+        Kube.Dispose();
+    }
+}
