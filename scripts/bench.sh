@@ -50,3 +50,47 @@ for b in "$PWD/out/eip-cni:$work/eip.json" "/usr/lib/cni/portmap:$work/portmap.j
   rss=$(CNI_COMMAND=ADD /usr/bin/time -v "$bin" < "$in" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}')
   echo "  $(basename "$bin") ADD: ${rss} KB"
 done
+
+# ---------------------------------------------------------------------------------------------------------------
+# ADD with an EIP against the simulators: 20 ms per cloud call, 1 s association. The floor is what the cloud alone
+# costs: Allocate + Associate + the association itself + one Describe. Target: <= 1.1 x floor + 30 ms.
+latency=20; assoc=1000; eipruns=${EIP_RUNS:-10}
+echo "==> ADD with an EIP against the simulated cloud (${latency} ms per call, ${assoc} ms association), $eipruns runs"
+scripts/aliyun-sim.sh --listen 127.0.0.1:0 --latency-ms $latency --associate-ms $assoc --unassociate-ms 300 --release-ms 100 --throttle off \
+  > "$work/cloud.ready" 2> "$work/cloud.log" &
+cloud_pid=$!
+scripts/kube-sim.sh --listen 127.0.0.1:0 --dir "$work/kube" > "$work/kube.ready" 2> "$work/kube.log" &
+kube_pid=$!
+trap 'kill $cloud_pid $kube_pid 2>/dev/null; rm -rf "$work"' EXIT
+for f in cloud kube; do for _ in $(seq 100); do [ -s "$work/$f.ready" ] && break; sleep 0.2; done; done
+read -r cloud_url ak sk ip <<<"$(node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]);
+console.log(r.url, r.accessKeyId, r.accessKeySecret, r.enis[0].secondaryIps[4]);' "$work/cloud.ready")"
+read -r kube_url kubeconfig <<<"$(node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(r.url, r.kubeconfig);' "$work/kube.ready")"
+curl -sk -X POST "$kube_url/_sim/pods" -H 'content-type: application/json' \
+  -d '{"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"default","name":"bench-0","uid":"uid-bench-0"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}' >/dev/null
+echo "{\"enable_eip_pool\":\"true\",\"access_key\":\"$ak\",\"access_secret\":\"$sk\",\"region_id\":\"cn-hangzhou\"}" > "$work/eni-eip.json"
+cat > "$work/eip-add.json" <<JSON
+{"cniVersion":"1.0.0","name":"terway","type":"eip-cni","clusterId":"c-bench","eniConfPath":"$work/eni-eip.json","stateDir":"$work/state-eip",
+ "logFile":"$work/eip-cni-eip.log","kubeconfig":"$kubeconfig","endpoints":{"vpc":"$cloud_url","ecs":"$cloud_url","sts":"$cloud_url","metadata":"$cloud_url"},
+ "runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"network.alibabacloud.com/pod-with-eip":"true"}},
+ "prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"eth0"}],"ips":[{"interface":0,"address":"$ip/24"}]}}
+JSON
+export CNI_CONTAINERID=bench-eip CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-0;K8S_POD_UID=uid-bench-0"
+# Each timed ADD starts from a released EIP: --prepare runs DEL (untimed) before every run.
+hyperfine -N --warmup 1 --runs "$eipruns" --export-json "$work/eip.hf.json" \
+  --prepare "sh -c 'CNI_COMMAND=DEL exec $PWD/out/eip-cni < $work/eip-add.json > /dev/null'" \
+  -n "eip-cni ADD with EIP" "sh -c 'CNI_COMMAND=ADD exec $PWD/out/eip-cni < $work/eip-add.json > /dev/null'" >/dev/null
+CNI_COMMAND=DEL out/eip-cni < "$work/eip-add.json" >/dev/null
+node -e '
+const fs = require("fs");
+const r = JSON.parse(fs.readFileSync(process.argv[1])).results[0];
+const floor = 3 * Number(process.argv[2]) + Number(process.argv[3]);
+const median = r.median * 1000, target = 1.1 * floor + 30;
+console.log(`  ADD with EIP median ${median.toFixed(0)} ms (min ${(r.min*1000).toFixed(0)}, max ${(r.max*1000).toFixed(0)}); floor ${floor} ms; ` +
+  `ratio ${(median / floor).toFixed(3)}x; target ${target.toFixed(0)} ms: ${median <= target ? "met" : "MISSED"}`);
+' "$work/eip.hf.json" $latency $assoc
+left=$(curl -s "$cloud_url/_sim/eips" | node -e 'const d=JSON.parse(require("fs").readFileSync(0));console.log(d.eips.filter(e=>e.allocatedBy=="api"&&e.status!="Releasing").length)')
+echo "  EIPs left allocated after the bench: $left"
