@@ -4,12 +4,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-echo "==> publishing eip-cni (NativeAOT, linux-x64) to out/"
+# Two NativeAOT binaries: eip-cni (the hot path every pod runs: protocol, config, journal; no network stack) and
+# eip-cni-engine (cloud and Kubernetes clients), which eip-cni runs only for calls that have EIP work to do.
 mkdir -p out
-dotnet publish src/EipCni -c Release -o out/publish -nologo -v quiet | { grep -v "^\s*$" || true; }
-test -x out/publish/eip-cni
-cp out/publish/eip-cni out/eip-cni.tmp && mv -f out/eip-cni.tmp out/eip-cni
-echo "    out/eip-cni: $(stat -c %s out/eip-cni) bytes"
+for p in EipCni:eip-cni EipCni.Engine:eip-cni-engine; do
+  project=${p%%:*}; bin=${p#*:}
+  echo "==> publishing $bin (NativeAOT, linux-x64) to out/"
+  dotnet publish "src/$project" -c Release -o "out/publish-$bin" -nologo -v quiet | { grep -v "^\s*$" || true; }
+  test -x "out/publish-$bin/$bin"
+  # Replace atomically: a running test or runtime may be executing the old file ("text file busy").
+  cp "out/publish-$bin/$bin" "out/$bin.tmp" && mv -f "out/$bin.tmp" "out/$bin"
+  echo "    out/$bin: $(stat -c %s "out/$bin") bytes"
+done
 
 echo "==> building simulators"
 dotnet build tests/AliyunSim -c Release -nologo -v quiet | { grep -v "^\s*$" || true; }

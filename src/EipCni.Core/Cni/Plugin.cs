@@ -8,22 +8,33 @@ namespace EipCni.Cni;
 /// The CNI entry point: validates env, stdin and version, dispatches one verb, and prints exactly one JSON document
 /// (the result, or an error) on stdout. Never lets an exception or stack trace escape.
 /// </summary>
+/// <remarks>
+/// Two ways to run the EIP work. The hot-path binary (<c>eip-cni</c>) links no cloud or Kubernetes client, so every pod
+/// pays only for a small image: when a call needs the engine it hands the same env and stdin to <c>eip-cni-engine</c>
+/// (<paramref name="delegateToEngine"/>), whose output becomes the answer. The engine binary runs it in-process
+/// (<paramref name="engineFactory"/>). Both decide "does this call need the engine?" with the same local checks.
+/// </remarks>
 public sealed class Plugin
 {
     private readonly Func<string, string?> _env;
     private readonly Stream _stdin;
     private readonly Stream _stdout;
-    private readonly Func<AttachmentContext, IEipEngine> _engineFactory;
+    private readonly Func<AttachmentContext, IEipEngine>? _engineFactory;
+    private readonly Func<byte[], int>? _delegateToEngine;
     private readonly Func<string, LogLevel, string, ILog> _logFactory;
 
     public Plugin(Func<string, string?> env, Stream stdin, Stream stdout,
-        Func<AttachmentContext, IEipEngine> engineFactory,
+        Func<AttachmentContext, IEipEngine>? engineFactory = null,
+        Func<byte[], int>? delegateToEngine = null,
         Func<string, LogLevel, string, ILog>? logFactory = null)
     {
+        if ((engineFactory is null) == (delegateToEngine is null))
+            throw new ArgumentException("give exactly one of engineFactory and delegateToEngine");
         _env = env;
         _stdin = stdin;
         _stdout = stdout;
         _engineFactory = engineFactory;
+        _delegateToEngine = delegateToEngine;
         _logFactory = logFactory ?? ((path, level, id) => new JsonLineLog(path, level, id));
     }
 
@@ -57,12 +68,17 @@ public sealed class Plugin
             conf = NetConf.Parse(doc.RootElement, invocation.Command);
             log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.ToString());
 
+            var eniConf = invocation.Command == CniCommand.Status ? EniConf.Disabled : LoadEniConf(conf, log);
+            var needsEngine = NeedsEngine(invocation, conf, eniConf);
+            // The engine binary answers (and logs) for itself: nothing more from this process.
+            if (needsEngine && _delegateToEngine is not null) return _delegateToEngine(stdin);
+
             summary = invocation.Command switch
             {
-                CniCommand.Add => CmdAdd(invocation, conf, log),
-                CniCommand.Del => CmdDel(invocation, conf, log),
-                CniCommand.Check => CmdCheck(invocation, conf, log),
-                CniCommand.Gc => CmdGc(invocation, conf, log),
+                CniCommand.Add => CmdAdd(invocation, conf, eniConf, log, needsEngine),
+                CniCommand.Del => needsEngine ? RunEngine(invocation, conf, eniConf, log, conf.DelTimeoutSeconds, (e, c, ct) => e.DelAsync(c, ct)) : "nothing recorded",
+                CniCommand.Check => CmdCheck(invocation, conf, eniConf, log, needsEngine),
+                CniCommand.Gc => needsEngine ? RunEngine(invocation, conf, eniConf, log, conf.DelTimeoutSeconds, (e, c, ct) => e.GcAsync(c, ct)) : "nothing recorded",
                 CniCommand.Status => CmdStatus(conf),
                 _ => throw new UnreachableException(),
             };
@@ -79,46 +95,66 @@ public sealed class Plugin
         }
     }
 
-    private string CmdAdd(CniInvocation inv, NetConf conf, ILog log)
+    /// <summary>
+    /// Local, cheap checks (no network): does this call have EIP work to do? ADD: the feature is on and the pod asks
+    /// (or its annotations must be read from the API server, or are invalid and deserve a Warning event). DEL: a journal
+    /// record exists. CHECK: either. GC: the journal holds records. STATUS never needs it.
+    /// </summary>
+    private static bool NeedsEngine(CniInvocation inv, NetConf conf, EniConf eniConf)
     {
-        if (conf.PrevResult is not JsonElement prev)
-            throw new CniException(CniCode.InvalidConfig, "missing prevResult: eip-cni must be chained after the plugin that sets up the pod's interface (Terway)");
-        PrevResult.PodIPv4(prev, inv.IfName); // validates the shape even when the pod wants no EIP
+        var journal = new State.Journal(conf.StateDir, conf.Name);
+        var key = new State.AttachmentKey(conf.Name, inv.ContainerId, inv.IfName);
+        switch (inv.Command)
+        {
+            case CniCommand.Add:
+                if (conf.PrevResult is not JsonElement prev)
+                    throw new CniException(CniCode.InvalidConfig, "missing prevResult: eip-cni must be chained after the plugin that sets up the pod's interface (Terway)");
+                PrevResult.PodIPv4(prev, inv.IfName); // validates the shape even when the pod wants no EIP
+                return eniConf.EnableEipPool && PodMayAsk(inv, conf);
+            case CniCommand.Check:
+                if (conf.PrevResult is not JsonElement checkPrev)
+                    throw new CniException(CniCode.InvalidConfig, "missing prevResult: CHECK needs the result of ADD");
+                PrevResult.PodIPv4(checkPrev, inv.IfName);
+                return journal.Exists(key) || (eniConf.EnableEipPool && PodMayAsk(inv, conf));
+            case CniCommand.Del:
+                return journal.Exists(key); // the feature may have been switched off since ADD: a record is still given back
+            case CniCommand.Gc:
+                return journal.HasRecords();
+            default:
+                return false;
+        }
+    }
 
-        var eniConf = LoadEniConf(conf, log);
-        var summary = "pass-through";
-        if (eniConf.EnableEipPool)
+    /// <summary>With the annotations at hand: does the pod ask (or hold an invalid EIP annotation)? Without them: only the API server knows.</summary>
+    private static bool PodMayAsk(CniInvocation inv, NetConf conf)
+    {
+        if (conf.PodAnnotations is not { } annotations) return inv.Args.PodNamespace is not null && inv.Args.PodName is not null;
+        try
+        {
+            return EipRequestParser.Parse(annotations).Wanted;
+        }
+        catch (CniException)
+        {
+            return true; // the engine fails it with code 7 and posts the Warning event on the pod
+        }
+    }
+
+    private string CmdAdd(CniInvocation inv, NetConf conf, EniConf eniConf, ILog log, bool needsEngine)
+    {
+        var summary = eniConf.EnableEipPool ? "no EIP requested" : "pass-through";
+        if (needsEngine)
             summary = RunEngine(inv, conf, eniConf, log, conf.AddTimeoutSeconds, (e, c, ct) => e.AddAsync(c, ct));
 
         using var w = new Utf8JsonWriter(_stdout, new JsonWriterOptions { Indented = true });
-        PrevResult.WriteWithVersion(w, prev, conf.CniVersion);
+        PrevResult.WriteWithVersion(w, conf.PrevResult!.Value, conf.CniVersion);
         w.Flush();
         _stdout.Write("\n"u8);
         _stdout.Flush();
         return summary;
     }
 
-    private string CmdDel(CniInvocation inv, NetConf conf, ILog log)
-    {
-        // DEL runs even when the feature was switched off since ADD: a journal record must still be given back.
-        var eniConf = LoadEniConf(conf, log);
-        return RunEngine(inv, conf, eniConf, log, conf.DelTimeoutSeconds, (e, c, ct) => e.DelAsync(c, ct));
-    }
-
-    private string CmdCheck(CniInvocation inv, NetConf conf, ILog log)
-    {
-        if (conf.PrevResult is not JsonElement prev)
-            throw new CniException(CniCode.InvalidConfig, "missing prevResult: CHECK needs the result of ADD");
-        PrevResult.PodIPv4(prev, inv.IfName);
-        var eniConf = LoadEniConf(conf, log);
-        return RunEngine(inv, conf, eniConf, log, conf.AddTimeoutSeconds, async (e, c, ct) => { await e.CheckAsync(c, ct); return "checked"; });
-    }
-
-    private string CmdGc(CniInvocation inv, NetConf conf, ILog log)
-    {
-        var eniConf = LoadEniConf(conf, log);
-        return RunEngine(inv, conf, eniConf, log, conf.DelTimeoutSeconds, (e, c, ct) => e.GcAsync(c, ct));
-    }
+    private string CmdCheck(CniInvocation inv, NetConf conf, EniConf eniConf, ILog log, bool needsEngine) =>
+        needsEngine ? RunEngine(inv, conf, eniConf, log, conf.AddTimeoutSeconds, async (e, c, ct) => { await e.CheckAsync(c, ct); return "checked"; }) : "checked";
 
     /// <summary>Local checks only: containerd calls STATUS every few seconds and a failure makes the node NotReady.</summary>
     private static string CmdStatus(NetConf conf)
@@ -163,7 +199,7 @@ public sealed class Plugin
     {
         var ctx = new AttachmentContext(conf, eniConf, inv, log);
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(budgetSeconds));
-        var engine = _engineFactory(ctx);
+        var engine = _engineFactory!(ctx);
         return call(engine, ctx, budget.Token).GetAwaiter().GetResult();
     }
 

@@ -34,6 +34,10 @@ public sealed class Journal
     /// <summary>True when a record file exists: a stat, no lock, so the no-EIP DEL path stays cheap.</summary>
     public bool Exists(AttachmentKey key) => File.Exists(RecordPath(key));
 
+    /// <summary>Any record at all in this network (GC's quick "nothing to do" check).</summary>
+    public bool HasRecords() =>
+        System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*.json").Any(f => !Path.GetFileName(f).StartsWith('.'));
+
     public AttachmentRecord? Read(AttachmentKey key)
     {
         var path = RecordPath(key);
