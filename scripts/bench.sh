@@ -80,7 +80,7 @@ cat > "$work/eip-add.json" <<JSON
 JSON
 export CNI_CONTAINERID=bench-eip CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-0;K8S_POD_UID=uid-bench-0"
 # Each timed ADD starts from a released EIP: --prepare runs DEL (untimed) before every run.
-hyperfine -N --warmup 1 --runs "$eipruns" --export-json "$work/eip.hf.json" \
+hyperfine -N --warmup 1 --runs "$eipruns" --show-output --export-json "$work/eip.hf.json" \
   --prepare "sh -c 'CNI_COMMAND=DEL exec $PWD/out/eip-cni < $work/eip-add.json > /dev/null'" \
   -n "eip-cni ADD with EIP" "sh -c 'CNI_COMMAND=ADD exec $PWD/out/eip-cni < $work/eip-add.json > /dev/null'" >/dev/null
 CNI_COMMAND=DEL out/eip-cni < "$work/eip-add.json" >/dev/null

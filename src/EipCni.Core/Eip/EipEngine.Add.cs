@@ -92,6 +92,7 @@ public sealed partial class EipEngine
                 PodUid = args.PodUid,
                 Origin = request.Automatic ? EipOrigin.Automatic : EipOrigin.UserSpecified,
                 Phase = AttachmentPhase.Allocating,
+                Generation = journal.StartGeneration(key),
             };
             record = record with
             {
@@ -174,8 +175,12 @@ public sealed partial class EipEngine
             }
         }
 
-        if (rec.AllocationId is null)
+        // A token's answer is replayed forever: if the EIP it created is gone (released after an earlier DEL of the
+        // same container ID), move to the next generation and allocate afresh.
+        for (var attempt = 0; rec.AllocationId is null; attempt++)
         {
+            if (attempt == 3)
+                throw new CniException(CniCode.CloudRefused, "the cloud keeps answering with released EIPs", $"client token generation {rec.Generation}");
             var token = ClientTokens.Allocate(clusterId, rec.Network, rec.ContainerId, rec.IfName, rec.Generation);
             rec = journal.Write(rec with { ClientToken = token, Phase = AttachmentPhase.Allocating });
             var allocate = new AllocateEipRequest
@@ -201,13 +206,23 @@ public sealed partial class EipEngine
             {
                 // An earlier attempt with this token created an EIP with other options (the annotations changed):
                 // adopt that EIP through its ownership tags rather than create a second one.
-                var earlier = await FindByContainerAsync(clusterId, rec.ContainerId, ct).ConfigureAwait(false)
-                    ?? throw CloudErrorMapping.ToCni(e, "allocating the pod's EIP");
+                var earlier = await FindByContainerAsync(clusterId, rec.ContainerId, ct).ConfigureAwait(false);
+                if (earlier is null)
+                {
+                    rec = journal.Write(rec with { Generation = rec.Generation + 1 });
+                    continue;
+                }
                 result = new AllocateEipResult { AllocationId = earlier.AllocationId, EipAddress = earlier.IpAddress };
             }
+            eip = await DescribeAsync(result.AllocationId, ct).ConfigureAwait(false);
+            if (eip is null || eip.Status == "Releasing")
+            {
+                ctx.Log.Write(LogLevel.Info, "the client token replayed a released EIP; allocating with the next generation",
+                    ("allocationId", result.AllocationId), ("generation", rec.Generation));
+                rec = journal.Write(rec with { Generation = rec.Generation + 1 });
+                continue;
+            }
             rec = journal.Write(rec with { AllocationId = result.AllocationId, EipAddress = result.EipAddress, Phase = AttachmentPhase.Allocated });
-            eip = await DescribeAsync(result.AllocationId, ct).ConfigureAwait(false)
-                ?? new EipAddress { AllocationId = result.AllocationId, IpAddress = result.EipAddress, Status = "Available" };
         }
         var id = rec.AllocationId!;
 

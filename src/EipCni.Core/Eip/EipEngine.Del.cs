@@ -84,7 +84,7 @@ public sealed partial class EipEngine
         if (strategy.Kind == ReleaseKind.Follow)
         {
             await ReleaseAsync(rec, ct).ConfigureAwait(false);
-            journal.Delete(rec.Key);
+            journal.Retire(rec.Key, rec.Generation + 1);
             return $"released {id}";
         }
         var after = strategy.Kind == ReleaseKind.Ttl ? _svc.Time.GetUtcNow() + strategy.Ttl!.Value : (DateTimeOffset?)null;
@@ -135,6 +135,7 @@ public sealed partial class EipEngine
     public async Task<string> GcAsync(AttachmentContext ctx, CancellationToken ct)
     {
         var journal = JournalOf(ctx);
+        journal.PruneRetired(TimeSpan.FromDays(30));
         var records = journal.List((path, e) => ctx.Log.Write(LogLevel.Error, "unreadable journal record", ("path", path), ("error", e.Message)));
         if (records.Count == 0) return "nothing recorded";
         var valid = ctx.Conf.ValidAttachments?.Select(a => (a.ContainerId, a.IfName)).ToHashSet();

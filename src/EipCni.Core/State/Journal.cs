@@ -87,6 +87,45 @@ public sealed class Journal
         try { File.Delete(Path.Combine(Directory, key.FileStem + ".lock")); } catch (IOException) { }
     }
 
+    /// <summary>
+    /// Deletes the record but remembers the next ClientToken generation of the attachment: a token's answer is replayed
+    /// by the cloud long after its EIP was released, so a later ADD of the same container ID must not reuse it.
+    /// </summary>
+    public void Retire(AttachmentKey key, int nextGeneration)
+    {
+        EnsureDirectory();
+        var gen = Path.Combine(Directory, key.FileStem + ".gen");
+        File.WriteAllText(gen, nextGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.SetUnixFileMode(gen, FileMode);
+        Delete(key);
+    }
+
+    /// <summary>Forgets generation markers older than <paramref name="age"/> (ClientTokens do not live that long).</summary>
+    public int PruneRetired(TimeSpan age)
+    {
+        if (!System.IO.Directory.Exists(Directory)) return 0;
+        var n = 0;
+        foreach (var gen in System.IO.Directory.EnumerateFiles(Directory, "*.gen"))
+            if (File.GetLastWriteTimeUtc(gen) < DateTime.UtcNow - age)
+            {
+                try { File.Delete(gen); n++; } catch (IOException) { }
+            }
+        return n;
+    }
+
+    /// <summary>The generation a new record of this attachment starts at (0 unless a retired one came before).</summary>
+    public int StartGeneration(AttachmentKey key)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(Path.Combine(Directory, key.FileStem + ".gen")), out var g) && g >= 0 ? g : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Every record of this network (unreadable files are skipped and reported through <paramref name="onBadFile"/>).</summary>
     public IReadOnlyList<AttachmentRecord> List(Action<string, Exception>? onBadFile = null)
     {
