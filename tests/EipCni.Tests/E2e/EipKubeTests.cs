@@ -145,4 +145,18 @@ public class EipKubeTests : IClassFixture<EipWorld>
         Assert.Empty(_world.KubeRequests());
         if (!runtimeAnnotations) Assert.Empty(_world.CloudRequests());
     }
+
+    [Fact]
+    public void A_cloud_refusal_is_reported_as_such_even_when_the_failure_event_cannot_be_posted()
+    {
+        using var chain = _world.Chain(edit: p => p["kubeconfig"] = "/nonexistent/eip-cni.kubeconfig");
+        _world.CloudFault(new JsonObject { ["action"] = "AllocateEipAddress", ["code"] = "QuotaExceeded.Eip", ["httpStatus"] = 400, ["message"] = "quota reached" });
+
+        var failure = Failure(chain, chain.Cnitool("add", capArgs: Caps(Asks)));
+        // The user must learn about the quota, not only that an event could not be posted.
+        Assert.Equal(101, failure.Code);
+        Assert.Contains("QuotaExceeded.Eip", failure.Details);
+        Assert.Empty(_world.ApiEips());
+        Assert.Contains(chain.LogLines(), l => l.Contains("cannot post the pod event"));
+    }
 }
