@@ -103,7 +103,8 @@ public sealed partial class EipEngine
         var rec = journal.Read(key);
         if (rec is null)
         {
-            if (!ctx.EniConf.EnableEipPool) return; // feature off and nothing recorded: nothing of ours to check
+            // Feature off: ADD passed every pod through without binding, so there is nothing to check (and no network call).
+            if (!ctx.EniConf.EnableEipPool) return;
             var (annotations, _) = await AnnotationsAsync(ctx, ct).ConfigureAwait(false);
             if (annotations is not null && EipAnnotationNames.WantsEip(annotations))
                 throw new CniException(CniCode.BindingMismatch, "the pod asks for an EIP but eip-cni has no record of binding one",

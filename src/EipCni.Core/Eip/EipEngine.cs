@@ -146,7 +146,8 @@ public sealed partial class EipEngine : IEipEngine
             cts.CancelAfter(TimeSpan.FromSeconds(5));
             await _svc.Kube.CreateEventAsync(new PodEvent(ns, name, args.PodUid, type, reason, message), cts.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is KubeException or KubeconfigException or OperationCanceledException or IOException)
+        // CniException: an unusable kubeconfig surfaces from the lazily built client; it must not replace the verb's own error.
+        catch (Exception e) when (e is KubeException or KubeconfigException or CniException or OperationCanceledException or IOException)
         {
             ctx.Log.Write(LogLevel.Warn, "cannot post the pod event", ("reason", reason), ("error", e.Message));
         }
