@@ -64,12 +64,10 @@ public sealed partial class EipEngine
         if (warnings.Count > 0)
             await PostEventAsync(ctx, PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings), ct).ConfigureAwait(false);
 
-        // The API server's TLS handshake overlaps the cloud work; the write-back then finds a warm connection.
-        var warmUp = Task.Run(async () =>
-        {
-            try { await _svc.Kube.WarmUpAsync(ct).ConfigureAwait(false); }
-            catch (Exception e) when (e is KubeconfigException or KubeException or CniException) { } // reported by the real call
-        }, CancellationToken.None);
+        // A progress event for the operator, posted in the background: it also opens the API server's TLS connection
+        // (about 90 ms in a fresh process) while the cloud works, so the write-back finds it warm.
+        var binding = Task.Run(() => PostEventAsync(ctx, PodEventType.Normal, "EipBinding",
+            request.UserAllocationId is { } named ? $"binding EIP {named} to pod IP {podIp}" : $"allocating an EIP for pod IP {podIp}", ct), CancellationToken.None);
 
         var key = KeyOf(ctx);
         var journal = JournalOf(ctx);
@@ -109,12 +107,13 @@ public sealed partial class EipEngine
             else
                 (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, progress, ct).ConfigureAwait(false);
 
-            await warmUp.ConfigureAwait(false);
+            await binding.ConfigureAwait(false);
+            // The Bound event goes out while the annotations are written: it is best effort, the write-back is not.
+            var bound_ = Task.Run(() => PostEventAsync(ctx, PodEventType.Normal, "EipBound",
+                $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {clock.Elapsed.TotalSeconds:0.00}s", ct), CancellationToken.None);
             await WriteBackAsync(ctx, args.PodNamespace, args.PodName, bound, eni, pod, ct).ConfigureAwait(false);
             record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null });
-            var took = clock.Elapsed;
-            await PostEventAsync(ctx, PodEventType.Normal, "EipBound",
-                $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {took.TotalSeconds:0.00}s", ct).ConfigureAwait(false);
+            await bound_.ConfigureAwait(false);
             return $"bound {bound.AllocationId} {bound.IpAddress} to {eni.NetworkInterfaceId} {podIp}";
         }
         catch (Exception e)

@@ -43,16 +43,21 @@ public sealed partial class EipEngine : IEipEngine
 
     /// <summary>
     /// Polls until <paramref name="done"/> holds. The interval grows with the time already waited (a tenth of it,
-    /// 100 ms to 2 s): a quick association is seen within ~100 ms, a slow one costs few calls, and the overshoot stays
-    /// near 10%. No fixed sleeps; the budget bounds everything.
+    /// 100 ms to 2 s) and polls are scheduled on the clock, not after each answer, so the call's own latency does not
+    /// stretch them: a quick association is seen within ~100 ms, a slow one costs few calls (the account's
+    /// DescribeEipAddresses quota is shared by every node), and the overshoot stays near 10%. No fixed sleeps; the
+    /// budget bounds everything.
     /// </summary>
     private async Task<EipAddress?> WaitForAsync(string allocationId, Func<EipAddress?, bool> done, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var next = TimeSpan.Zero;
         while (true)
         {
-            var interval = TimeSpan.FromMilliseconds(Math.Clamp(clock.Elapsed.TotalMilliseconds / 10, 100, 2000));
-            await Task.Delay(interval, _svc.Time, ct).ConfigureAwait(false);
+            next += TimeSpan.FromMilliseconds(Math.Clamp(next.TotalMilliseconds / 10, 100, 2000));
+            var wait = next - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, _svc.Time, ct).ConfigureAwait(false);
+            else ct.ThrowIfCancellationRequested();
             EipAddress? eip;
             try
             {

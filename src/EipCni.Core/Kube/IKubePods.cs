@@ -4,9 +4,6 @@ namespace EipCni.Kube;
 public interface IKubePods
 {
     /// <summary>Reads the pod. Throws <see cref="KubeException"/> (IsNotFound for a missing pod).</summary>
-    /// <summary>Connects ahead of need; never throws.</summary>
-    Task WarmUpAsync(CancellationToken cancellationToken);
-
     Task<PodView> GetPodAsync(string ns, string name, CancellationToken cancellationToken);
 
     /// <summary>Sets annotations with a JSON merge patch; a null value removes the annotation. Returns the pod after the patch.</summary>

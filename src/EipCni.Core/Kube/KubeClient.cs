@@ -56,22 +56,6 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>
-    /// Opens the TLS connection ahead of need (one unauthenticated GET /version, answer ignored) so the handshake — about
-    /// 90 ms in a fresh process — overlaps the cloud work instead of adding to ADD's wall time.
-    /// </summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await _http.GetAsync("/version", cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-        {
-            _log.Write(LogLevel.Debug, "kubernetes warm-up failed (the real call will report it)", ("error", e.Message));
-        }
-    }
-
     /// <summary>Which failures a call may retry besides 429, 5xx and connection failures.</summary>
     private enum RetryConflicts { No, Yes }
 
