@@ -86,4 +86,67 @@ public class EipConcurrencyTests : IClassFixture<EipWorld>, IDisposable
             foreach (var n in netns) n.Dispose();
         }
     }
+
+    [Fact]
+    public async Task Two_adds_racing_for_the_same_sandbox_converge_on_one_eip()
+    {
+        using var chain = _world.Chain();
+        _world.CreatePod("web-0", AutoEip);
+
+        var racers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(
+            () => chain.Plugin("ADD", "race-1", "10.250.0.30", annotations: AutoEip), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+        Assert.All(racers, r => Assert.True(r.ExitCode == 0, r.Stdout + chain.Log()));
+        var eip = Assert.Single(_world.ApiEips());
+        Assert.Equal("InUse", eip.Str("status"));
+        Assert.Equal("10.250.0.30", eip.Str("privateIpAddress"));
+        Assert.Single(_world.CloudRequests(), r => r.Str("action") == "AllocateEipAddress");
+    }
+
+    [Fact]
+    public async Task A_del_that_meets_a_running_add_of_the_same_sandbox_asks_to_be_retried_and_the_retry_releases()
+    {
+        using var chain = _world.Chain(edit: p => p["delTimeoutSeconds"] = 3);
+        _world.CreatePod("web-0", AutoEip);
+        _world.CloudFault(Fault("AssociateEipAddress", count: 1, stallMs: 8000));
+        var add = Task.Factory.StartNew(() => chain.Plugin("ADD", "race-del-1", "10.250.0.31", annotations: AutoEip),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        WaitUntil(() => chain.JournalRecord("race-del-1").Str("phase") == "Binding", TimeSpan.FromSeconds(30), "the ADD to be binding");
+
+        // The runtime gave up on the sandbox and tears it down while the ADD still holds the attachment.
+        var del = chain.Plugin("DEL", "race-del-1", "10.250.0.31", annotations: AutoEip);
+
+        // Not success (the ADD would then bind an EIP nobody gives back), not an internal error: "try again later".
+        NativePlugin.AssertError(del, 11);
+        Assert.DoesNotContain("not found", del.Stdout, StringComparison.OrdinalIgnoreCase);
+        var added = await add;
+        Assert.True(added.ExitCode == 0, added.Stdout + chain.Log());
+
+        var retry = chain.Plugin("DEL", "race-del-1", "10.250.0.31", annotations: AutoEip);
+        Assert.True(retry.ExitCode == 0, retry.Stdout + chain.Log());
+        _world.AssertNothingLeftBehind();
+        Assert.Empty(chain.JournalRecords());
+    }
+
+    [Fact]
+    public async Task An_add_whose_budget_ends_waiting_for_another_add_of_the_same_sandbox_asks_to_be_retried()
+    {
+        using var chain = _world.Chain();
+        _world.CreatePod("web-0", AutoEip);
+        _world.CloudFault(Fault("AssociateEipAddress", count: 1, stallMs: 12000));
+        var first = Task.Factory.StartNew(() => chain.Plugin("ADD", "race-add-1", "10.250.0.32", annotations: AutoEip),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        WaitUntil(() => chain.JournalRecord("race-add-1").Str("phase") == "Binding", TimeSpan.FromSeconds(30), "the first ADD to be binding");
+
+        chain.EipPlugin["addTimeoutSeconds"] = 5; // the runtime's retry, with a short budget
+        var second = chain.Plugin("ADD", "race-add-1", "10.250.0.32", annotations: AutoEip);
+
+        NativePlugin.AssertError(second, 11);
+        var done = await first;
+        Assert.True(done.ExitCode == 0, done.Stdout + chain.Log());
+        // The second call undid nothing of the first: one EIP, bound, recorded.
+        var eip = Assert.Single(_world.ApiEips());
+        Assert.Equal("InUse", eip.Str("status"));
+        Assert.Equal("Bound", chain.JournalRecord("race-add-1").Str("phase"));
+    }
 }
