@@ -50,6 +50,46 @@ public class EipCrashTests : IClassFixture<EipWorld>
         AssertDelReleases(chain, "crash-add-1", caps);
     }
 
+    [Theory]
+    [InlineData("retried ADD")]
+    [InlineData("teardown DEL")]
+    public async Task Killed_after_the_cloud_allocated_but_before_the_plugin_learned_the_id_then_nothing_is_doubled_or_leaked(string next)
+    {
+        using var chain = _world.Chain();
+        _world.CreatePod("web-0", AutoEip);
+        var caps = Caps(AutoEip);
+        // The first answer is lost after the EIP was made; the retry is throttled (one allocation per minute), so the
+        // plugin is still waiting to learn the allocation ID when it dies.
+        _world.CloudFault(Fault("AllocateEipAddress", count: 1, drop: true, afterApply: true));
+        _world.CloudConfig(new JsonObject { ["limits"] = new JsonObject { ["AllocateEipAddress"] = 1 } });
+        try
+        {
+            var add = chain.CnitoolInBackground("add", "crash-alloc-1", caps);
+            var pid = WaitForPluginProcess("crash-alloc-1", "ADD", Patience);
+            WaitUntil(() => _world.CloudRequests().Any(r => r.Str("action") == "AllocateEipAddress" && r.Str("code") == "Throttling.User"),
+                Patience, "the retried allocation to be throttled");
+            Kill(pid);
+            Assert.NotEqual(0, (await add).ExitCode);
+        }
+        finally
+        {
+            _world.CloudConfig(new JsonObject { ["limits"] = new JsonObject { ["AllocateEipAddress"] = 120 } }); // the real limit
+        }
+        var record = chain.JournalRecord("crash-alloc-1");
+        Assert.Equal("Allocating", record.Str("phase"));
+        Assert.Equal("", record.Str("allocationId")); // the plugin never learned which EIP it made
+        var made = Assert.Single(_world.ApiEips());
+
+        if (next == "retried ADD")
+        {
+            var podIp = chain.PodIp();
+            var retry = chain.Plugin("ADD", "crash-alloc-1", podIp, annotations: AutoEip);
+            Assert.True(retry.ExitCode == 0, retry.Stdout + chain.Log());
+            AssertBoundOnce(chain, "crash-alloc-1", podIp, made.Str("allocationId"));
+        }
+        AssertDelReleases(chain, "crash-alloc-1", caps);
+    }
+
     [Fact]
     public async Task Killed_between_associate_and_write_back_then_the_retried_add_writes_the_same_eip_back()
     {
