@@ -71,7 +71,7 @@ public sealed partial class EipEngine
 
         var key = KeyOf(ctx);
         var journal = JournalOf(ctx);
-        using var attachmentLock = await journal.LockAttachmentAsync(key, ct).ConfigureAwait(false);
+        using var attachmentLock = await LockAsync(journal, key, ct).ConfigureAwait(false);
         var progress = new AddProgress();
         AttachmentRecord? record = null;
         try

@@ -11,7 +11,7 @@ public sealed partial class EipEngine
         var key = KeyOf(ctx);
         var journal = JournalOf(ctx);
         if (!journal.Exists(key)) return "nothing recorded"; // pods without an EIP: one stat, no lock, no network
-        using var attachmentLock = await journal.LockAttachmentAsync(key, ct).ConfigureAwait(false);
+        using var attachmentLock = await LockAsync(journal, key, ct).ConfigureAwait(false);
         AttachmentRecord? rec;
         try
         {

@@ -23,6 +23,24 @@ public sealed partial class EipEngine : IEipEngine
 
     private static Journal JournalOf(AttachmentContext ctx) => new(ctx.Conf.StateDir, ctx.Conf.Name);
 
+    /// <summary>
+    /// Holds the attachment for the whole verb. When the budget ends while another call of the same attachment (a
+    /// racing ADD, a DEL during a slow ADD) still holds it, that is "try again later" (11), not an internal error (999):
+    /// the runtime retries, and the holder finishes or undoes its own work meanwhile.
+    /// </summary>
+    private static async Task<IDisposable> LockAsync(Journal journal, AttachmentKey key, CancellationToken ct)
+    {
+        try
+        {
+            return await journal.LockAttachmentAsync(key, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            throw new CniException(CniCode.TryAgainLater, "another eip-cni call for this pod's attachment is still running",
+                $"{key.FileStem} of network {key.Network} stayed locked for the whole budget", e);
+        }
+    }
+
     private static string? ClusterIdOf(AttachmentContext ctx) => ctx.Conf.ClusterId ?? NetConf.ClusterIdOrNull(ctx.EniConf.ClusterId, "eni_conf.cluster_id");
 
     private async Task<EipAddress?> DescribeAsync(string allocationId, CancellationToken ct)
