@@ -78,7 +78,7 @@ public sealed class NetConf
             LogLevel = ParseLevel(root),
             RegionId = Region(root),
             Endpoints = ParseEndpoints(root),
-            AddTimeoutSeconds = JsonFields.OptionalInt(root, "addTimeoutSeconds", w, 5, 230) ?? 90,
+            AddTimeoutSeconds = JsonFields.OptionalInt(root, "addTimeoutSeconds", w, 5, 200) ?? 90, // + up to 30 s of rollback stays under kubelet's 240 s
             DelTimeoutSeconds = JsonFields.OptionalInt(root, "delTimeoutSeconds", w, 1, 110) ?? 30,
             MaxConcurrentCloudCalls = JsonFields.OptionalInt(root, "maxConcurrentCloudCalls", w, 1, 64) ?? 4,
             StatefulWorkloadKinds = ParseKinds(root),

@@ -113,7 +113,10 @@ public class EipDelGcTests : IClassFixture<EipWorld>, IDisposable
         // Who gave it back: libcni's DEL of the cached attachment, or (cache lost) the plugin's own GC.
         var delOfGone = chain.LogLines().Any(l => l.Contains("\"command\":\"DEL\"") && l.Contains("\"containerId\":\"gc-gone\""));
         Assert.Equal(!runtimeLostItsCache, delOfGone);
-        Assert.Equal(0, chain.Cnitool("check", containerId: "gc-keep", capArgs: Caps(AutoEip)).ExitCode);
+        // eip-cni's CHECK directly: the reference bridge plugin's own CHECK fails at random once two veths share the
+        // bridge ("Bridge interface ... Mac doesn't match"), which is not what this test is about.
+        var check = chain.Plugin("CHECK", "gc-keep", keepIp, annotations: AutoEip);
+        Assert.True(check.ExitCode == 0, check.Stdout + chain.Log());
     }
 
     [Fact]
