@@ -1,14 +1,13 @@
 using System.Runtime.InteropServices;
 using EipCni;
+using EipCni.Cli;
 using EipCni.Cni;
 
-// eip-cni-engine: the EIP half of the plugin, with the cloud and Kubernetes clients. eip-cni runs it (same env, same
-// stdin, our stdout is its stdout) only for calls that have EIP work to do, so pods without EIPs never load it.
+// eip-cni-engine: the heavy half of eip-cni, with the cloud and Kubernetes clients and the operator command line.
+// eip-cni runs it (same env, same stdin, our stdout is its stdout) only for CNI calls that have EIP work to do, and
+// execs it for the command line, so pods without EIPs never load any of this.
 if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_COMMAND")))
-{
-    Console.Error.WriteLine("eip-cni-engine is run by eip-cni for CNI calls that need the cloud; use eip-cni instead.");
-    return 2;
-}
+    return await CommandLine.RunAsync(args);
 
 // The runtime kills eip-cni when its deadline passes; the engine must not outlive it and keep changing the cloud
 // behind a caller that has given up (the journal lets the retried ADD converge instead).

@@ -11,13 +11,45 @@ public static class EngineProcess
 {
     public const string FileName = "eip-cni-engine";
 
-    public static int Run(byte[] stdin)
+    /// <summary>The engine binary installed next to this one (symlinks resolved, as /proc/self/exe does).</summary>
+    private static string EnginePath()
     {
         var self = Environment.ProcessPath ?? throw new CniException(CniCode.IoFailure, "cannot locate the eip-cni executable");
         var engine = Path.Combine(Path.GetDirectoryName(self)!, FileName);
         if (!File.Exists(engine))
             throw new CniException(CniCode.IoFailure, $"{FileName} is missing next to eip-cni",
                 $"expected {engine}: install both binaries into the CNI bin directory");
+        return engine;
+    }
+
+    /// <summary>The operator command line lives in the engine: replace this process with it, same arguments.</summary>
+    public static int ExecCommandLine(string[] args)
+    {
+        string engine;
+        try
+        {
+            engine = EnginePath();
+        }
+        catch (CniException e)
+        {
+            Console.Error.WriteLine($"eip-cni: {e.Message} ({e.Details})");
+            return 2;
+        }
+        // argv[0] stays eip-cni: usage and help name the command the operator typed.
+        string?[] argv = [Environment.GetCommandLineArgs()[0], .. args, null];
+        execv(engine, argv);
+        Console.Error.WriteLine($"eip-cni: cannot run {engine}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        return 2;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
+    private static extern int execv(
+        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path,
+        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPArray, ArraySubType = System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string?[] argv);
+
+    public static int Run(byte[] stdin)
+    {
+        var engine = EnginePath();
         var psi = new ProcessStartInfo(engine)
         {
             UseShellExecute = false,

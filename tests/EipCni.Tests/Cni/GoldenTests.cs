@@ -179,4 +179,22 @@ public class GoldenTests
         Assert.Contains("\"level\":\"error\"", lines[2]);
         Assert.Contains("addTimeoutSeconds", lines[2]);
     }
+
+    [Fact]
+    public void Without_cni_command_the_binary_is_a_command_line_tool()
+    {
+        var version = ProcessRunner.Run(Repo.PluginBinary, ["version"]);
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^eip-cni \d+\.\d+\.\d+\n", version.Stdout);
+        Assert.Contains("0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0", version.Stdout);
+
+        var help = ProcessRunner.Run(Repo.PluginBinary, ["--help"]);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("eip-cni [command] [options]", help.Stdout);
+        Assert.Contains("version", help.Stdout);
+
+        var bogus = ProcessRunner.Run(Repo.PluginBinary, ["no-such-command"]);
+        Assert.NotEqual(0, bogus.ExitCode);
+        Assert.Contains("no-such-command", bogus.Stderr);
+    }
 }
