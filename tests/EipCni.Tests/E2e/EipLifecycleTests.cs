@@ -54,5 +54,14 @@ public class EipLifecycleTests : IClassFixture<EipWorld>
         Assert.All(_world.ApiEips(), e => Assert.Equal("Releasing", e!["status"]!.GetValue<string>()));
         Assert.Equal(0, chain.Cnitool("del", capArgs: caps).ExitCode);
         Assert.DoesNotContain(Directory.GetFiles(chain.StateDir, "*.json", SearchOption.AllDirectories), f => !f.EndsWith("eni-cache.json"));
+
+        // Secrets stay secret: not in the log (debug level), the journal and caches, the pod's events, or anything printed.
+        var token = _world.Kube.Ready["token"]!.GetValue<string>();
+        var everything = string.Join("\n", chain.LogLines()) + add.Stdout + add.Stderr + del.Stdout + del.Stderr
+            + _world.KubeEvents().ToJsonString() + string.Concat(Directory.GetFiles(chain.StateDir, "*", SearchOption.AllDirectories).Select(File.ReadAllText));
+        Assert.Contains("\"level\":\"debug\"", everything); // the most talkative level was on
+        Assert.DoesNotContain(_world.AccessKeySecret, everything);
+        Assert.DoesNotContain(token, everything);
+        Assert.DoesNotContain("Signature=", everything);
     }
 }
