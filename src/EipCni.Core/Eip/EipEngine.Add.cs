@@ -8,15 +8,6 @@ namespace EipCni.Eip;
 
 public sealed partial class EipEngine
 {
-    /// <summary>What this ADD changed in the cloud, so a failure undoes exactly that.</summary>
-    private sealed class AddProgress
-    {
-        public bool BoundHere;
-        public string? BoundEni;
-        public string? BoundIp;
-        public string? EniPrimaryIp;
-    }
-
     public async Task<string> AddAsync(AttachmentContext ctx, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -72,12 +63,10 @@ public sealed partial class EipEngine
         var key = KeyOf(ctx);
         var journal = JournalOf(ctx);
         using var attachmentLock = await LockAsync(journal, key, ct).ConfigureAwait(false);
-        var progress = new AddProgress();
         AttachmentRecord? record = null;
         try
         {
             var eni = await _svc.Enis.ResolveAsync(podIp, ct).ConfigureAwait(false);
-            progress.EniPrimaryIp = eni.PrimaryIp;
             var existing = journal.Read(key);
             record = existing ?? new AttachmentRecord
             {
@@ -103,23 +92,24 @@ public sealed partial class EipEngine
 
             EipAddress bound;
             if (request.UserAllocationId is { } userId)
-                (record, bound) = await BindUserEipAsync(ctx, journal, record, userId, eni, podIp, progress, ct).ConfigureAwait(false);
+                (record, bound) = await BindUserEipAsync(ctx, journal, record, userId, eni, podIp, ct).ConfigureAwait(false);
             else
-                (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, progress, ct).ConfigureAwait(false);
+                (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
 
             await binding.ConfigureAwait(false);
             // The Bound event goes out while the annotations are written: it is best effort, the write-back is not.
-            var bound_ = Task.Run(() => PostEventAsync(ctx, PodEventType.Normal, "EipBound",
+            var boundEvent = Task.Run(() => PostEventAsync(ctx, PodEventType.Normal, "EipBound",
                 $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {clock.Elapsed.TotalSeconds:0.00}s", ct), CancellationToken.None);
             await WriteBackAsync(ctx, args.PodNamespace, args.PodName, bound, eni, pod, ct).ConfigureAwait(false);
             record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null });
-            await bound_.ConfigureAwait(false);
+            await boundEvent.ConfigureAwait(false);
             return $"bound {bound.AllocationId} {bound.IpAddress} to {eni.NetworkInterfaceId} {podIp}";
         }
         catch (Exception e)
         {
-            var error = Classify(e, ct);
-            if (record is not null) await RollbackAsync(ctx, journal, record, progress).ConfigureAwait(false);
+            var waitingForAssociation = journal.Read(key)?.Phase == AttachmentPhase.Binding;
+            var error = Classify(e, ct, waitingForAssociation);
+            if (record is not null) await RollbackAsync(ctx, journal, record).ConfigureAwait(false);
             var cloud = e as CloudException ?? e.InnerException as CloudException;
             await PostEventAsync(ctx, PodEventType.Warning, "EipFailed",
                 $"{error.Message}: {error.Details}", CancellationToken.None).ConfigureAwait(false);
@@ -128,14 +118,21 @@ public sealed partial class EipEngine
         }
     }
 
-    private static CniException Classify(Exception e, CancellationToken ct) => e switch
+    /// <summary>
+    /// The CNI error for a failed ADD. A budget that ran out while the cloud was associating is 104; one that ran out
+    /// earlier (throttled or unavailable cloud, a busy attachment lock) is 11, try again later.
+    /// </summary>
+    private static CniException Classify(Exception e, CancellationToken ct, bool waitingForAssociation) => e switch
     {
         CniException c => c,
-        CloudException c when c.Code == CloudErrorCodes.DeadlineExceeded || ct.IsCancellationRequested =>
-            new CniException(CniCode.AssociationTimedOut, "the EIP was not bound within addTimeoutSeconds", c.Message, c),
+        CloudException or OperationCanceledException when (ct.IsCancellationRequested || e is CloudException { Code: CloudErrorCodes.DeadlineExceeded }) && waitingForAssociation =>
+            new CniException(CniCode.AssociationTimedOut, "the EIP was not bound within addTimeoutSeconds",
+                $"the cloud was still associating when the budget ran out ({e.Message}); everything this ADD did was rolled back", e),
+        CloudException c when ct.IsCancellationRequested || c.Code == CloudErrorCodes.DeadlineExceeded =>
+            new CniException(CniCode.TryAgainLater, "the cloud did not answer within addTimeoutSeconds, try again later", c.Message, c),
         CloudException c => CloudErrorMapping.ToCni(c, "binding the pod's EIP"),
-        OperationCanceledException => new CniException(CniCode.AssociationTimedOut, "the EIP was not bound within addTimeoutSeconds",
-            "the budget ran out while waiting for the cloud; everything this ADD did was rolled back", e),
+        OperationCanceledException => new CniException(CniCode.TryAgainLater, "addTimeoutSeconds ran out before the EIP work finished, try again later",
+            "everything this ADD did was rolled back", e),
         KubeException k => new CniException(k.IsTransient ? CniCode.TryAgainLater : CniCode.KubeWriteBackFailed,
             "cannot write the EIP back to the pod", k.Message, k),
         KubeconfigException k => new CniException(CniCode.InvalidConfig, "the kubeconfig of eip-cni is unusable", k.Message, k),
@@ -143,7 +140,7 @@ public sealed partial class EipEngine
     };
 
     private async Task<(AttachmentRecord, EipAddress)> BindAutomaticEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
-        EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, AddProgress progress, CancellationToken ct)
+        EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, CancellationToken ct)
     {
         EipAddress? eip = null;
         if (rec.AllocationId is { } known)
@@ -240,12 +237,12 @@ public sealed partial class EipEngine
             }
         }
 
-        var bound = await BindAsync(ctx, journal, rec, eip!, eni, podIp, progress, ct).ConfigureAwait(false);
+        var bound = await BindAsync(ctx, journal, rec, eip!, eni, podIp, ct).ConfigureAwait(false);
         return (journal.Read(rec.Key) ?? rec, bound);
     }
 
     private async Task<(AttachmentRecord, EipAddress)> BindUserEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
-        string allocationId, EniBinding eni, string podIp, AddProgress progress, CancellationToken ct)
+        string allocationId, EniBinding eni, string podIp, CancellationToken ct)
     {
         var eip = await DescribeAsync(allocationId, ct).ConfigureAwait(false);
         if (eip is null || eip.Status == "Releasing")
@@ -278,13 +275,13 @@ public sealed partial class EipEngine
             eip = await WaitForAsync(allocationId, e => e is null || e.Status == "Available" || (e.Status == "InUse" && IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp)), ct).ConfigureAwait(false)
                 ?? throw new CniException(CniCode.EipUnknown, $"the EIP {allocationId} disappeared while it was being taken over");
         }
-        var bound = await BindAsync(ctx, journal, rec, eip, eni, podIp, progress, ct).ConfigureAwait(false);
+        var bound = await BindAsync(ctx, journal, rec, eip, eni, podIp, ct).ConfigureAwait(false);
         return (journal.Read(rec.Key) ?? rec, bound);
     }
 
     /// <summary>Binds (unless already bound here) and waits for InUse. Never binds an EIP that is on another IP.</summary>
     private async Task<EipAddress> BindAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, EipAddress eip,
-        EniBinding eni, string podIp, AddProgress progress, CancellationToken ct)
+        EniBinding eni, string podIp, CancellationToken ct)
     {
         var id = eip.AllocationId;
         bool Mine(EipAddress e) => IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp);
@@ -296,9 +293,6 @@ public sealed partial class EipEngine
             throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} is bound to something else", $"held by {Holder(eip)}");
 
         journal.Write(rec with { Phase = AttachmentPhase.Binding });
-        progress.BoundHere = true;
-        progress.BoundEni = eni.NetworkInterfaceId;
-        progress.BoundIp = podIp;
         if (eip.Status != "Associating")
         {
             try
@@ -337,7 +331,7 @@ public sealed partial class EipEngine
     /// Undoes a failed ADD with a budget of its own (the ADD's may be spent): unbinds what this attachment bound, and
     /// releases an automatic EIP. If the cloud does not cooperate the record stays (phase Releasing) for DEL or GC.
     /// </summary>
-    private async Task RollbackAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, AddProgress progress)
+    private async Task RollbackAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec)
     {
         var current = journal.Read(rec.Key);
         if (current is null || (current.AllocationId is null && current.ClientToken is null))
@@ -356,7 +350,6 @@ public sealed partial class EipEngine
             journal.Write(current with { LastError = e.Message });
             ctx.Log.Write(LogLevel.Error, "rollback incomplete; DEL or GC will finish it", ("allocationId", current.AllocationId), ("error", e.Message));
         }
-        _ = progress;
     }
 
     private async Task<EipAddress?> FindByContainerAsync(string clusterId, string containerId, CancellationToken ct)

@@ -16,7 +16,7 @@ public sealed class EipWorld : IDisposable
 
     public EipWorld()
     {
-        Cloud = new SimProcess("aliyun-sim.sh", "--listen", "127.0.0.1:0", "--associate-ms", "300", "--unassociate-ms", "300", "--release-ms", "200");
+        Cloud = new SimProcess("aliyun-sim.sh", "--listen", "127.0.0.1:0", "--associate-ms", "300", "--unassociate-ms", "300", "--release-ms", "1500");
         Kube = new SimProcess("kube-sim.sh", "--listen", "127.0.0.1:0");
         _cloud = new HttpClient { BaseAddress = new Uri(Cloud.Url), Timeout = TimeSpan.FromSeconds(30) };
         _kube = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true })
@@ -37,7 +37,7 @@ public sealed class EipWorld : IDisposable
     public void Reset()
     {
         Post(_cloud, "/_sim/reset", new JsonObject());
-        Post(_cloud, "/_sim/config", new JsonObject { ["associateMs"] = 300, ["unassociateMs"] = 300, ["releaseMs"] = 200, ["throttle"] = "real", ["latencyMs"] = 0 });
+        Post(_cloud, "/_sim/config", new JsonObject { ["associateMs"] = 300, ["unassociateMs"] = 300, ["releaseMs"] = 1500, ["throttle"] = "real", ["latencyMs"] = 0 });
         Post(_kube, "/_sim/reset", new JsonObject());
     }
 
