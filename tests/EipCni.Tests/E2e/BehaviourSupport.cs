@@ -51,29 +51,6 @@ internal static class BehaviourSupport
         world.KubeRequests().Select(r => $"{r!["method"]!.GetValue<string>()} {r["path"]!.GetValue<string>()}").ToArray();
 
     /// <summary>Waits (bounded) until the simulator shows what a test expects after an asynchronous transition.</summary>
-    public static void Eventually(Func<bool> condition, string what, int timeoutMs = 10_000)
-    {
-        var deadline = Environment.TickCount64 + timeoutMs;
-        while (!condition())
-        {
-            if (Environment.TickCount64 > deadline) throw new Xunit.Sdk.XunitException("timed out waiting for " + what);
-            Thread.Sleep(100);
-        }
-    }
-
-    /// <summary>A second network namespace, so a second sandbox (container ID) can run on the same chain and bridge.</summary>
-    public sealed class ExtraNetns : IDisposable
-    {
-        public ExtraNetns()
-        {
-            Name = "eipx-" + Guid.NewGuid().ToString("N")[..8];
-            var add = ProcessRunner.Run("ip", ["netns", "add", Name]);
-            if (add.ExitCode != 0) throw new InvalidOperationException("ip netns add failed: " + add.Stderr);
-        }
-
-        public string Name { get; }
-        public string Path => "/var/run/netns/" + Name;
-
-        public void Dispose() => ProcessRunner.Run("ip", ["netns", "del", Name]);
-    }
+    public static void Eventually(Func<bool> condition, string what, int timeoutMs = 10_000) =>
+        Wait.Until(condition, TimeSpan.FromMilliseconds(timeoutMs), what);
 }

@@ -100,16 +100,7 @@ internal static partial class FailureE2e
         Assert.Equal("", seed.Str("instanceId"));
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; fails the test with <paramref name="what"/> after the timeout.</summary>
-    public static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"gave up after {timeout.TotalSeconds:0} s waiting for: {what}");
-            Thread.Sleep(50);
-        }
-    }
+    public static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what) => Wait.Until(condition, timeout, what);
 
     /// <summary>Runs cnitool on its own thread (it blocks for the whole verb), so the test can act while the plugin works.</summary>
     public static Task<ProcessResult> CnitoolInBackground(this CniChain chain, string verb, string containerId, string? capArgs = null,
@@ -158,22 +149,6 @@ internal static partial class FailureE2e
         using var p = Process.GetProcessById(pid);
         p.Kill();
         p.WaitForExit(5000);
-    }
-
-    /// <summary>An extra network namespace for another pod on the same chain; removed on Dispose.</summary>
-    public sealed class Netns : IDisposable
-    {
-        public Netns()
-        {
-            Name = "eipx-" + Guid.NewGuid().ToString("N")[..10];
-            var r = ProcessRunner.Run("ip", ["netns", "add", Name]);
-            if (r.ExitCode != 0) throw new InvalidOperationException("ip netns add failed (the e2e tests need root): " + r.Stderr);
-        }
-
-        public string Name { get; }
-        public string Path => "/var/run/netns/" + Name;
-
-        public void Dispose() => ProcessRunner.Run("ip", ["netns", "del", Name]);
     }
 
     /// <summary>The account owner acting on the cloud through the signed OpenAPI (console-style changes behind eip-cni's back).</summary>

@@ -74,7 +74,7 @@ public class EipRetentionTests : IClassFixture<EipWorld>
     public void A_ttl_keeps_the_eip_until_it_passes_then_gc_releases_it()
     {
         using var chain = _world.Chain();
-        using var live = new ExtraNetns();
+        using var live = new Netns();
         var ann = Keep("3s");
         _world.CreatePod("db-0", ann, ownerKind: "StatefulSet");
         var follow = new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true" };

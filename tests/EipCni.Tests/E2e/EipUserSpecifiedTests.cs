@@ -109,7 +109,7 @@ public class EipUserSpecifiedTests : IClassFixture<EipWorld>
     public void With_rob_the_eip_is_taken_and_the_old_holders_del_leaves_it_alone()
     {
         using var chain = _world.Chain(allowRob: true);
-        using var second = new ExtraNetns();
+        using var second = new Netns();
         var secondaryEni = _world.Enis[1]!["networkInterfaceId"]!.GetValue<string>();
         var eip = _world.CreateUserEip(secondaryEni, "10.250.1.5"); // held by another ENI of the instance
         var id = Str(eip, "allocationId");
