@@ -139,7 +139,35 @@ public sealed partial class EipEngine
         _ => new CniException(999, "internal error in eip-cni", $"{e.GetType().Name}: {e.Message}", e),
     };
 
+    /// <summary>
+    /// Allocates (or reuses) the pod's EIP and binds it. A ClientToken's answer is replayed by the cloud long after its
+    /// EIP was released; the generation marker of the journal prevents that, but if the state dir was lost the EIP the
+    /// token names may be gone. Rather than describe every new EIP (a round trip on every ADD), a step that fails is
+    /// checked: if the EIP no longer exists, the next generation allocates afresh.
+    /// </summary>
     private async Task<(AttachmentRecord, EipAddress)> BindAutomaticEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
+        EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, CancellationToken ct)
+    {
+        for (var pass = 0; ; pass++)
+        {
+            try
+            {
+                return await BindAutomaticOnceAsync(ctx, journal, rec, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
+            }
+            catch (CloudException e) when (pass < 2 && !ct.IsCancellationRequested)
+            {
+                var current = journal.Read(rec.Key);
+                if (current?.AllocationId is not { } id) throw;
+                var now = await DescribeAsync(id, ct).ConfigureAwait(false);
+                if (now is not null && now.Status != "Releasing") throw; // the EIP exists: a genuine failure
+                ctx.Log.Write(LogLevel.Info, "the client token named a released EIP; allocating with the next generation",
+                    ("allocationId", id), ("generation", current.Generation), ("code", e.Code));
+                rec = journal.Write(current with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = current.Generation + 1, Phase = AttachmentPhase.Allocating });
+            }
+        }
+    }
+
+    private async Task<(AttachmentRecord, EipAddress)> BindAutomaticOnceAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
         EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, CancellationToken ct)
     {
         EipAddress? eip = null;
@@ -171,12 +199,10 @@ public sealed partial class EipEngine
             }
         }
 
-        // A token's answer is replayed forever: if the EIP it created is gone (released after an earlier DEL of the
-        // same container ID), move to the next generation and allocate afresh.
         for (var attempt = 0; rec.AllocationId is null; attempt++)
         {
             if (attempt == 3)
-                throw new CniException(CniCode.CloudRefused, "the cloud keeps answering with released EIPs", $"client token generation {rec.Generation}");
+                throw new CniException(CniCode.CloudRefused, "the cloud keeps refusing this attachment's client tokens", $"client token generation {rec.Generation}");
             var token = ClientTokens.Allocate(clusterId, rec.Network, rec.ContainerId, rec.IfName, rec.Generation);
             rec = journal.Write(rec with { ClientToken = token, Phase = AttachmentPhase.Allocating });
             var allocate = new AllocateEipRequest
@@ -210,14 +236,7 @@ public sealed partial class EipEngine
                 }
                 result = new AllocateEipResult { AllocationId = earlier.AllocationId, EipAddress = earlier.IpAddress };
             }
-            eip = await DescribeAsync(result.AllocationId, ct).ConfigureAwait(false);
-            if (eip is null || eip.Status == "Releasing")
-            {
-                ctx.Log.Write(LogLevel.Info, "the client token replayed a released EIP; allocating with the next generation",
-                    ("allocationId", result.AllocationId), ("generation", rec.Generation));
-                rec = journal.Write(rec with { Generation = rec.Generation + 1 });
-                continue;
-            }
+            eip = new EipAddress { AllocationId = result.AllocationId, IpAddress = result.EipAddress, Status = "Available" };
             rec = journal.Write(rec with { AllocationId = result.AllocationId, EipAddress = result.EipAddress, Phase = AttachmentPhase.Allocated });
         }
         var id = rec.AllocationId!;

@@ -64,4 +64,28 @@ public class EipLifecycleTests : IClassFixture<EipWorld>
         Assert.DoesNotContain(token, everything);
         Assert.DoesNotContain("Signature=", everything);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the node's state dir was wiped: only the cloud's replay of the old ClientToken remains
+    public void Adding_the_same_container_id_again_after_del_gets_a_new_eip(bool stateLost)
+    {
+        using var chain = _world.Chain();
+        var ann = new Dictionary<string, string> { ["k8s.aliyun.com/pod-with-eip"] = "true" };
+        _world.CreatePod("web-0", ann);
+        var caps = CniChain.PodAnnotations(ann.Select(kv => (kv.Key, kv.Value)).ToArray());
+
+        Assert.Equal(0, chain.Cnitool("add", capArgs: caps).ExitCode);
+        var first = Assert.Single(_world.ApiEips())["allocationId"]!.GetValue<string>();
+        Assert.Equal(0, chain.Cnitool("del", capArgs: caps).ExitCode);
+        if (stateLost) Directory.Delete(chain.StateDir, recursive: true);
+
+        var again = chain.Cnitool("add", capArgs: caps);
+        Assert.True(again.ExitCode == 0, again.Stderr + string.Join("\n", chain.LogLines().TakeLast(20)));
+        var live = _world.ApiEips().Where(e => e!["status"]!.GetValue<string>() != "Releasing").ToArray();
+        var second = Assert.Single(live);
+        Assert.NotEqual(first, second["allocationId"]!.GetValue<string>());
+        Assert.Equal("InUse", second["status"]!.GetValue<string>());
+        Assert.Equal(0, chain.Cnitool("del", capArgs: caps).ExitCode);
+    }
 }
