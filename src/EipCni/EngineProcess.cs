@@ -5,7 +5,7 @@ namespace EipCni;
 
 /// <summary>
 /// Hands a CNI call that has EIP work to eip-cni-engine, installed next to eip-cni: same environment, the same stdin
-/// bytes, and our stdout and stderr as its own, so its answer is the answer. Returns its exit code.
+/// bytes, our stderr as its own; its answer on stdout is relayed as ours. Returns its exit code.
 /// </summary>
 public static class EngineProcess
 {
@@ -47,14 +47,18 @@ public static class EngineProcess
         [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path,
         [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPArray, ArraySubType = System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string?[] argv);
 
-    public static int Run(byte[] stdin)
+    /// <summary>
+    /// Runs the engine with the same environment and these stdin bytes; relays its answer to our stdout and returns its
+    /// exit code. An engine that dies without answering (killed, crashed) still yields one CNI error from us.
+    /// </summary>
+    public static int Run(byte[] stdin, Stream stdout)
     {
         var engine = EnginePath();
         var psi = new ProcessStartInfo(engine)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
-            RedirectStandardOutput = false,
+            RedirectStandardOutput = true,
             RedirectStandardError = false,
         };
         psi.Environment["EIP_CNI_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -68,7 +72,16 @@ public static class EngineProcess
         {
             // The engine refused early (it answers on stdout itself); its exit code tells.
         }
+        // The engine reads all of stdin before it writes anything, so reading its answer afterwards cannot deadlock.
+        var answer = new MemoryStream();
+        child.StandardOutput.BaseStream.CopyTo(answer);
         child.WaitForExit();
+        if (answer.Length == 0 && child.ExitCode != 0)
+            throw new CniException(CniCode.TryAgainLater, "eip-cni-engine ended without an answer",
+                $"exit code {child.ExitCode}; the journal lets a retried call converge");
+        answer.Position = 0;
+        answer.CopyTo(stdout);
+        stdout.Flush();
         return child.ExitCode;
     }
 }

@@ -9,4 +9,4 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_COMMAND")))
 
 using var stdin = Console.OpenStandardInput();
 using var stdout = Console.OpenStandardOutput();
-return new Plugin(Environment.GetEnvironmentVariable, stdin, stdout, delegateToEngine: EngineProcess.Run).Run();
+return new Plugin(Environment.GetEnvironmentVariable, stdin, stdout, delegateToEngine: bytes => EngineProcess.Run(bytes, stdout)).Run();

@@ -197,4 +197,28 @@ public class GoldenTests
         Assert.NotEqual(0, bogus.ExitCode);
         Assert.Contains("no-such-command", bogus.Stderr);
     }
+
+    [Theory]
+    [InlineData(null, 5, "eip-cni-engine is missing")]
+    [InlineData("#!/bin/sh\nkill -9 $$\n", 11, "ended without an answer")]
+    public void A_call_with_eip_work_and_no_usable_engine_still_gets_one_cni_error(string? engineScript, int code, string says)
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var bin = Path.Combine(world.Dir, "bin");
+        Directory.CreateDirectory(bin);
+        File.Copy(Repo.PluginBinary, Path.Combine(bin, "eip-cni"));
+        if (engineScript is not null)
+        {
+            File.WriteAllText(Path.Combine(bin, "eip-cni-engine"), engineScript);
+            File.SetUnixFileMode(Path.Combine(bin, "eip-cni-engine"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var conf = world.Config();
+        conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["k8s.aliyun.com/pod-with-eip"] = "true" } };
+        var r = NativePlugin.Invoke(NativePlugin.Env("ADD"), System.Text.Encoding.UTF8.GetBytes(conf.ToJsonString()), binary: Path.Combine(bin, "eip-cni"));
+        NativePlugin.AssertError(r, code, says);
+
+        // A pod without an EIP never needs the engine at all.
+        conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["app"] = "web" } };
+        Assert.Equal(0, NativePlugin.Invoke(NativePlugin.Env("ADD"), System.Text.Encoding.UTF8.GetBytes(conf.ToJsonString()), binary: Path.Combine(bin, "eip-cni")).ExitCode);
+    }
 }

@@ -9,10 +9,10 @@ public static class NativePlugin
     public static ProcessResult Invoke(IDictionary<string, string> env, string stdin, TimeSpan? timeout = null) =>
         Invoke(env, Encoding.UTF8.GetBytes(stdin), timeout);
 
-    public static ProcessResult Invoke(IDictionary<string, string> env, byte[] stdin, TimeSpan? timeout = null)
+    public static ProcessResult Invoke(IDictionary<string, string> env, byte[] stdin, TimeSpan? timeout = null, string? binary = null)
     {
         var full = new Dictionary<string, string>(env) { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" };
-        return ProcessRunner.Run(Repo.PluginBinary, [], full, stdin, timeout ?? TimeSpan.FromSeconds(120), inheritEnv: false);
+        return ProcessRunner.Run(binary ?? Repo.PluginBinary, [], full, stdin, timeout ?? TimeSpan.FromSeconds(120), inheritEnv: false);
     }
 
     public static Dictionary<string, string> Env(string command, string containerId = "c0ffee", string netns = "/var/run/netns/test", string ifName = "eth0") =>
