@@ -25,7 +25,42 @@ public sealed partial class EipEngine
         }
         if (rec is null) return "nothing recorded";
         if (rec.Phase == AttachmentPhase.Retained) return $"kept {rec.AllocationId} for the pod identity";
-        return await GiveBackOrDeferAsync(ctx, journal, rec, ct).ConfigureAwait(false);
+        var outcome = await GiveBackOrDeferAsync(ctx, journal, rec, ct).ConfigureAwait(false);
+        attachmentLock.Dispose();
+        if (!outcome.StartsWith("pending", StringComparison.Ordinal))
+            outcome += await SweepLeftoversAsync(ctx, journal, key, ct).ConfigureAwait(false);
+        return outcome;
+    }
+
+    /// <summary>
+    /// containerd never calls CNI GC, and the agent may not run: a DEL that found the cloud answering also finishes up
+    /// to a few other attachments' leftovers (pending releases, kept EIPs whose time is over), so nothing waits for a
+    /// GC that may never come. It only takes attachments nobody holds, and it never fails the DEL.
+    /// </summary>
+    private async Task<string> SweepLeftoversAsync(AttachmentContext ctx, Journal journal, AttachmentKey self, CancellationToken ct)
+    {
+        const int MaxPerCall = 3;
+        var now = _svc.Time.GetUtcNow();
+        var done = 0;
+        try
+        {
+            var leftovers = journal.List()
+                .Where(r => r.Key != self && (r.Phase == AttachmentPhase.Releasing || (r.Phase == AttachmentPhase.Retained && r.ReleaseAfter is { } t && t <= now)))
+                .Take(MaxPerCall);
+            foreach (var rec in leftovers)
+            {
+                using var held = journal.TryLockAttachment(rec.Key);
+                if (held is null || journal.Read(rec.Key) is not { } current) continue; // busy, or finished meanwhile
+                if (current.Phase == AttachmentPhase.Retained) await ReleaseRetainedAsync(ctx, journal, current, ct).ConfigureAwait(false);
+                else if (current.Phase == AttachmentPhase.Releasing && (await GiveBackOrDeferAsync(ctx, journal, current, ct).ConfigureAwait(false)).StartsWith("pending", StringComparison.Ordinal)) break;
+                done++;
+            }
+        }
+        catch (Exception e) when (e is CloudException or OperationCanceledException or CniException or IOException or InvalidDataException)
+        {
+            ctx.Log.Write(LogLevel.Warn, "leftover sweep stopped; GC will finish", ("error", e.Message));
+        }
+        return done > 0 ? $"; finished {done} leftover(s)" : "";
     }
 
     /// <summary>DEL's and GC's common path: give back, or when the cloud does not answer in time, leave the record pending.</summary>

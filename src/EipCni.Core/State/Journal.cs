@@ -31,6 +31,13 @@ public sealed class Journal
         return await FileLock.AcquireAsync(Path.Combine(Directory, key.FileStem + ".lock"), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Takes the attachment only if nobody holds it right now (opportunistic work never waits).</summary>
+    public IDisposable? TryLockAttachment(AttachmentKey key)
+    {
+        EnsureDirectory();
+        return FileLock.TryAcquire(Path.Combine(Directory, key.FileStem + ".lock"));
+    }
+
     /// <summary>True when a record file exists: a stat, no lock, so the no-EIP DEL path stays cheap.</summary>
     public bool Exists(AttachmentKey key) => File.Exists(RecordPath(key));
 

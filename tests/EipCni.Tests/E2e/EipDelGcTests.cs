@@ -72,6 +72,28 @@ public class EipDelGcTests : IClassFixture<EipWorld>, IDisposable
     }
 
     [Fact]
+    public void A_later_del_finishes_a_pending_release_when_no_gc_ever_comes()
+    {
+        // containerd never calls CNI GC: the next DEL that finds the cloud answering finishes the leftovers.
+        using var chain = Chain();
+        using var other = new Netns();
+        var (_, stuck) = Add(chain, "del-stuck-1", "web-0");
+        var (_, _) = Add(chain, "del-next-1", "web-1", other.Path);
+        _world.CloudFault(Fault("*", drop: true));
+        Assert.Equal(0, chain.Cnitool("del", containerId: "del-stuck-1", capArgs: Caps(AutoEip)).ExitCode);
+        Assert.Equal("Releasing", chain.JournalRecord("del-stuck-1").Str("phase"));
+        Assert.Equal("InUse", _world.Eip(stuck.Str("allocationId")).Str("status"));
+
+        _world.ClearFaults();
+        var del = chain.Cnitool("del", containerId: "del-next-1", capArgs: Caps(AutoEip), podName: "web-1", netnsPath: other.Path);
+
+        Assert.True(del.ExitCode == 0, del.Stderr + chain.Log());
+        Assert.Empty(chain.JournalRecords());
+        _world.AssertNothingLeftBehind();
+        Assert.Contains(chain.LogLines(), l => l.Contains("\"containerId\":\"del-next-1\"") && l.Contains("finished 1 leftover"));
+    }
+
+    [Fact]
     public void Del_with_an_empty_netns_still_releases()
     {
         using var chain = Chain();
