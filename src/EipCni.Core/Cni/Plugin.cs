@@ -68,6 +68,7 @@ public sealed class Plugin
             conf = NetConf.Parse(doc.RootElement, invocation.Command);
             log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.ToString());
 
+            RequirePrevResult(invocation, conf);
             var eniConf = invocation.Command == CniCommand.Status ? EniConf.Disabled : LoadEniConf(conf, log);
             var needsEngine = NeedsEngine(invocation, conf, eniConf);
             // The engine binary answers (and logs) for itself: nothing more from this process.
@@ -95,6 +96,17 @@ public sealed class Plugin
         }
     }
 
+    /// <summary>ADD and CHECK need the previous plugin's result, well formed even when the pod wants no EIP.</summary>
+    private static void RequirePrevResult(CniInvocation inv, NetConf conf)
+    {
+        if (inv.Command is not (CniCommand.Add or CniCommand.Check)) return;
+        if (conf.PrevResult is not JsonElement prev)
+            throw new CniException(CniCode.InvalidConfig, inv.Command == CniCommand.Add
+                ? "missing prevResult: eip-cni must be chained after the plugin that sets up the pod's interface (Terway)"
+                : "missing prevResult: CHECK needs the result of ADD");
+        PrevResult.PodIPv4(prev, inv.IfName); // validates the shape
+    }
+
     /// <summary>
     /// Local, cheap checks (no network): does this call have EIP work to do? ADD: the feature is on and the pod asks
     /// (or its annotations must be read from the API server, or are invalid and deserve a Warning event). DEL: a journal
@@ -107,14 +119,8 @@ public sealed class Plugin
         switch (inv.Command)
         {
             case CniCommand.Add:
-                if (conf.PrevResult is not JsonElement prev)
-                    throw new CniException(CniCode.InvalidConfig, "missing prevResult: eip-cni must be chained after the plugin that sets up the pod's interface (Terway)");
-                PrevResult.PodIPv4(prev, inv.IfName); // validates the shape even when the pod wants no EIP
                 return eniConf.EnableEipPool && PodMayAsk(inv, conf);
             case CniCommand.Check:
-                if (conf.PrevResult is not JsonElement checkPrev)
-                    throw new CniException(CniCode.InvalidConfig, "missing prevResult: CHECK needs the result of ADD");
-                PrevResult.PodIPv4(checkPrev, inv.IfName);
                 return journal.Exists(key) || (eniConf.EnableEipPool && PodMayAsk(inv, conf));
             case CniCommand.Del:
                 return journal.Exists(key); // the feature may have been switched off since ADD: a record is still given back
