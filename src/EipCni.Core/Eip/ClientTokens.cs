@@ -13,6 +13,10 @@ public static class ClientTokens
     public static string Allocate(string clusterId, string network, string containerId, string ifName, int generation) =>
         Derive("allocate", clusterId, network, containerId, ifName, generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>One token per association started by a record: replaying it later tells whether a lost Associate landed.</summary>
+    public static string Associate(string clusterId, string network, string containerId, string ifName, string allocationId, string eniId, string ip, int seq) =>
+        Derive("associate", clusterId, network, containerId, ifName, allocationId, eniId, ip, seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public static string AddToPackage(string clusterId, string network, string containerId, string ifName, string allocationId, string packageId) =>
         Derive("cbwp-add", clusterId, network, containerId, ifName, allocationId, packageId);
 

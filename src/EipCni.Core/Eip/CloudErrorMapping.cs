@@ -23,5 +23,24 @@ public static class CloudErrorMapping
         || code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code is "SignatureDoesNotMatch" or "IncompleteSignature"
         || code.StartsWith("NoCredentials", StringComparison.Ordinal);
 
+    /// <summary>
+    /// "Already gone": the EIP, the ENI or IP it was bound to, or the bandwidth package no longer exists, or the EIP is
+    /// not in the package. For unbind, leave-package and release these mean the work is done. Region and AccessKey
+    /// "NotFound" codes are configuration errors, not gone resources.
+    /// </summary>
+    public static bool IsGone(CloudException e) =>
+        e.Code is "InvalidAllocationId.NotFound" or "InvalidInstanceId.NotFound" or "InvalidInstanId.NotFound" or "InvalidParams.NotFound"
+            or "InvalidBandwidthPackageId.NotFound" or "InvalidResourceId.NotFound" or "InvalidIpInstanceId.NotFound"
+            or "OperationUnsupported.IpNotInCbwp"
+        || IsNotFound(e);
+
+    /// <summary>
+    /// The call may have been carried out although it failed: no answer, a 5xx, a garbled 2xx, the token still being
+    /// processed, or a re-sent signature (the first send arrived). Only the cloud's state (or a token replay) can tell.
+    /// </summary>
+    public static bool IsAmbiguous(CloudException e) =>
+        e.HttpStatus == 0 || e.HttpStatus >= 500 || e.Code is CloudErrorCodes.InvalidResponse or "LastTokenProcessing"
+            or "OperationFailed.LastTokenProcessing" or "SignatureNonceUsed";
+
     public static bool IsNotFound(CloudException e) => e.Code is "InvalidAllocationId.NotFound" || e.HttpStatus == 404 && e.Code.Contains("AllocationId", StringComparison.Ordinal);
 }

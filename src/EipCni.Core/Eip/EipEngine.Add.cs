@@ -24,7 +24,8 @@ public sealed partial class EipEngine
         }
         catch (CniException e)
         {
-            await PostEventAsync(ctx, PodEventType.Warning, "EipInvalidAnnotation", $"{e.Message}: {e.Details}", ct).ConfigureAwait(false);
+            FireEvent(ctx, PodEventType.Warning, "EipInvalidAnnotation", $"{e.Message}: {e.Details}");
+            await DrainEventsAsync(failing: true).ConfigureAwait(false);
             throw;
         }
         if (!request.Wanted) return "no EIP requested";
@@ -53,12 +54,12 @@ public sealed partial class EipEngine
             }
         }
         if (warnings.Count > 0)
-            await PostEventAsync(ctx, PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings), ct).ConfigureAwait(false);
+            FireEvent(ctx, PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings));
 
         // A progress event for the operator, posted in the background: it also opens the API server's TLS connection
         // (about 90 ms in a fresh process) while the cloud works, so the write-back finds it warm.
-        var binding = Task.Run(() => PostEventAsync(ctx, PodEventType.Normal, "EipBinding",
-            request.UserAllocationId is { } named ? $"binding EIP {named} to pod IP {podIp}" : $"allocating an EIP for pod IP {podIp}", ct), CancellationToken.None);
+        FireEvent(ctx, PodEventType.Normal, "EipBinding",
+            request.UserAllocationId is { } named ? $"binding EIP {named} to pod IP {podIp}" : $"allocating an EIP for pod IP {podIp}");
 
         var key = KeyOf(ctx);
         var journal = JournalOf(ctx);
@@ -83,6 +84,9 @@ public sealed partial class EipEngine
             };
             record = record with
             {
+                Phase = existing?.Phase == AttachmentPhase.Releasing ? AttachmentPhase.Allocated : record.Phase,
+                Unbound = false,
+                HeldEventPosted = false,
                 NetworkInterfaceId = eni.NetworkInterfaceId,
                 PrivateIp = podIp,
                 EniPrimaryIp = eni.PrimaryIp,
@@ -96,23 +100,22 @@ public sealed partial class EipEngine
             else
                 (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
 
-            await binding.ConfigureAwait(false);
             // The Bound event goes out while the annotations are written: it is best effort, the write-back is not.
-            var boundEvent = Task.Run(() => PostEventAsync(ctx, PodEventType.Normal, "EipBound",
-                $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {clock.Elapsed.TotalSeconds:0.00}s", ct), CancellationToken.None);
+            FireEvent(ctx, PodEventType.Normal, "EipBound",
+                $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {clock.Elapsed.TotalSeconds:0.00}s");
             await WriteBackAsync(ctx, args.PodNamespace, args.PodName, bound, eni, pod, ct).ConfigureAwait(false);
-            record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null });
-            await boundEvent.ConfigureAwait(false);
+            record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null, AssociateToken = null });
+            await DrainEventsAsync().ConfigureAwait(false);
             return $"bound {bound.AllocationId} {bound.IpAddress} to {eni.NetworkInterfaceId} {podIp}";
         }
         catch (Exception e)
         {
             var waitingForAssociation = journal.Read(key)?.Phase == AttachmentPhase.Binding;
             var error = Classify(e, ct, waitingForAssociation);
+            FireEvent(ctx, PodEventType.Warning, "EipFailed", $"{error.Message}: {error.Details}");
             if (record is not null) await RollbackAsync(ctx, journal, record).ConfigureAwait(false);
             var cloud = e as CloudException ?? e.InnerException as CloudException;
-            await PostEventAsync(ctx, PodEventType.Warning, "EipFailed",
-                $"{error.Message}: {error.Details}", CancellationToken.None).ConfigureAwait(false);
+            await DrainEventsAsync(failing: true).ConfigureAwait(false);
             ctx.Log.Write(LogLevel.Error, "ADD failed; rolled back", ("error", error.Message), ("cloudCode", cloud?.Code), ("requestId", cloud?.RequestId));
             throw error;
         }
@@ -204,7 +207,6 @@ public sealed partial class EipEngine
             if (attempt == 3)
                 throw new CniException(CniCode.CloudRefused, "the cloud keeps refusing this attachment's client tokens", $"client token generation {rec.Generation}");
             var token = ClientTokens.Allocate(clusterId, rec.Network, rec.ContainerId, rec.IfName, rec.Generation);
-            rec = journal.Write(rec with { ClientToken = token, Phase = AttachmentPhase.Allocating });
             var allocate = new AllocateEipRequest
             {
                 Bandwidth = request.Bandwidth.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -219,6 +221,8 @@ public sealed partial class EipEngine
                 Tags = OwnershipTags.ForNewEip(clusterId, rec.PodNamespace ?? "", rec.PodName ?? "", rec.PodUid, rec.ContainerId, _svc.NodeName, strategy.ToString()),
                 ClientToken = token,
             };
+            // Written first, with the request itself: a lost answer is later replayed verbatim to learn what it created.
+            rec = journal.Write(rec with { ClientToken = token, AllocateRequest = allocate, Phase = AttachmentPhase.Allocating });
             AllocateEipResult result;
             try
             {
@@ -236,6 +240,8 @@ public sealed partial class EipEngine
                 }
                 result = new AllocateEipResult { AllocationId = earlier.AllocationId, EipAddress = earlier.IpAddress };
             }
+            if (string.IsNullOrEmpty(result.AllocationId))
+                throw new CloudException("AllocateEipAddress", CloudErrorCodes.InvalidResponse, "the answer has no AllocationId", result.RequestId, 200);
             eip = new EipAddress { AllocationId = result.AllocationId, IpAddress = result.EipAddress, Status = "Available" };
             rec = journal.Write(rec with { AllocationId = result.AllocationId, EipAddress = result.EipAddress, Phase = AttachmentPhase.Allocated });
         }
@@ -311,19 +317,37 @@ public sealed partial class EipEngine
         if (IsBound(eip) && !Mine(eip))
             throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} is bound to something else", $"held by {Holder(eip)}");
 
-        journal.Write(rec with { Phase = AttachmentPhase.Binding });
-        if (eip.Status != "Associating")
+        for (var tries = 0; eip.Status != "Associating"; tries++)
         {
+            // A retried ADD replays the association a killed one started (same target, same token); anything else is new.
+            var token = ClientTokens.Associate(rec.ClusterId, rec.Network, rec.ContainerId, rec.IfName, id, eni.NetworkInterfaceId, podIp, rec.AssociateSeq);
+            var seq = rec.AssociateToken == token ? rec.AssociateSeq : rec.AssociateSeq + 1;
+            token = ClientTokens.Associate(rec.ClusterId, rec.Network, rec.ContainerId, rec.IfName, id, eni.NetworkInterfaceId, podIp, seq);
+            // Written first: while the token is recorded, an association may land, and every undo replays it to find out.
+            rec = journal.Write(rec with { Phase = AttachmentPhase.Binding, AssociateSeq = seq, AssociateToken = token });
             try
             {
-                await _svc.Eip.AssociateEipAddressAsync(new AssociateEipRequest(id, eni.NetworkInterfaceId, podIp), ct).ConfigureAwait(false);
+                await _svc.Eip.AssociateEipAddressAsync(new AssociateEipRequest(id, eni.NetworkInterfaceId, podIp) { ClientToken = token }, ct).ConfigureAwait(false);
+                rec = journal.Write(rec with { AssociateToken = null });
+                break;
+            }
+            catch (CloudException e) when (e.Code == "InvalidAssociation.Duplicated" && tries == 0)
+            {
+                rec = journal.Write(rec with { AssociateToken = null });
+                if (!await ClearStaleHolderAsync(ctx, journal, rec, eni, podIp, ct).ConfigureAwait(false)) throw;
             }
             catch (CloudException e) when (!CloudErrorMapping.IsPermission(e.Code))
             {
                 // A lost answer, or a retry of a call that went through: the cloud's state decides.
                 var now = await DescribeAsync(id, ct).ConfigureAwait(false);
-                if (now is null || !IsBound(now) || !Mine(now)) throw;
-                ctx.Log.Write(LogLevel.Info, "association already in place after an error", ("allocationId", id), ("code", e.Code));
+                if (now is not null && IsBound(now) && Mine(now))
+                {
+                    rec = journal.Write(rec with { AssociateToken = null });
+                    ctx.Log.Write(LogLevel.Info, "association already in place after an error", ("allocationId", id), ("code", e.Code));
+                    break;
+                }
+                if (!CloudErrorMapping.IsAmbiguous(e)) journal.Write(rec with { AssociateToken = null }); // refused: nothing can land
+                throw;
             }
         }
         var done = await WaitForAsync(id, e => e is null || e.Status == "InUse" || (IsBound(e) && !Mine(e)) || e.Status == "Available", ct).ConfigureAwait(false);
@@ -331,6 +355,43 @@ public sealed partial class EipEngine
         if (done.Status == "InUse" && Mine(done)) return done;
         if (IsBound(done)) throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} was taken by something else while binding", $"held by {Holder(done)}");
         throw new CniException(CniCode.CloudRefused, $"the cloud dropped the association of {id}", $"status {done.Status} after AssociateEipAddress");
+    }
+
+    /// <summary>
+    /// The pod's IP still carries another EIP. If it is one this plugin bound for an attachment that is finished or
+    /// being given back (this cluster's ownership tags and no live journal record, or a user EIP whose record is being
+    /// given back), it is left over from an earlier pod on this IP: unbind it and let the caller bind again. Never
+    /// touches an EIP of a live attachment, another cluster, or a user EIP of a live pod. True when the IP is free now.
+    /// </summary>
+    private async Task<bool> ClearStaleHolderAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, EniBinding eni, string podIp, CancellationToken ct)
+    {
+        var onEni = await _svc.Eip.DescribeEipAddressesAsync(new EipQuery
+        {
+            AssociatedInstanceType = "NetworkInterface",
+            AssociatedInstanceId = eni.NetworkInterfaceId,
+        }, ct).ConfigureAwait(false);
+        var holder = onEni.FirstOrDefault(e => e.AllocationId != rec.AllocationId && IsBound(e) && IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp));
+        if (holder is null) return true; // it left meanwhile
+        var owner = journal.List().FirstOrDefault(r => r.AllocationId == holder.AllocationId && r.Key != rec.Key);
+        var ours = holder.TagMap.GetValueOrDefault(OwnershipTags.Cluster) == OwnershipTags.Value(rec.ClusterId);
+        var finishedOrPending = owner is null ? ours : owner.Phase == AttachmentPhase.Releasing;
+        if (!finishedOrPending)
+        {
+            ctx.Log.Write(LogLevel.Warn, "the pod's IP carries an EIP this plugin may not touch", ("holder", holder.AllocationId), ("ip", podIp));
+            return false;
+        }
+        ctx.Log.Write(LogLevel.Warn, "the pod's IP still carries an EIP of a finished attachment; unbinding it first",
+            ("holder", holder.AllocationId), ("ip", podIp), ("owner", owner?.ContainerId ?? holder.TagMap.GetValueOrDefault(OwnershipTags.ContainerId)));
+        var stale = new AttachmentRecord
+        {
+            Network = rec.Network, ContainerId = owner?.ContainerId ?? "stale", IfName = rec.IfName, ClusterId = rec.ClusterId,
+            Origin = EipOrigin.UserSpecified, Phase = AttachmentPhase.Releasing, AllocationId = holder.AllocationId,
+            NetworkInterfaceId = eni.NetworkInterfaceId, PrivateIp = podIp, EniPrimaryIp = eni.PrimaryIp,
+        };
+        // Only unbinds; the stand-in record carries no token, so nothing is written for it. Releasing stays with the
+        // owner's record (a later DEL, GC or the sweep) or, without one, the agent's cluster sweep.
+        await EnsureUnboundAsync(ctx, journal, stale, ct).ConfigureAwait(false);
+        return true; // off the IP now: gone, free, or moved elsewhere
     }
 
     /// <summary>Annotations first (init containers wait on them), then the condition when the pod declares the readiness gate.</summary>
@@ -347,28 +408,23 @@ public sealed partial class EipEngine
     }
 
     /// <summary>
-    /// Undoes a failed ADD with a budget of its own (the ADD's may be spent): unbinds what this attachment bound, and
-    /// releases an automatic EIP. If the cloud does not cooperate the record stays (phase Releasing) for DEL or GC.
+    /// Undoes a failed ADD with a budget of its own (delTimeoutSeconds; the ADD's may be spent), through the same path
+    /// as DEL. What the cloud does not confirm stays recorded for the DEL the runtime sends after a failed ADD.
     /// </summary>
     private async Task RollbackAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec)
     {
         var current = journal.Read(rec.Key);
-        if (current is null || (current.AllocationId is null && current.ClientToken is null))
+        if (current is null) return;
+        if (current.AllocationId is null && current.ClientToken is null)
         {
-            if (current is not null) journal.Delete(rec.Key);
+            journal.Delete(rec.Key); // no mutating call was sent
             return;
         }
-        current = journal.Write(current with { Phase = AttachmentPhase.Releasing });
-        using var budget = new CancellationTokenSource(RollbackBudget);
-        try
-        {
-            await FinishReleaseAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is CloudException or OperationCanceledException or CniException)
-        {
-            journal.Write(current with { LastError = e.Message });
-            ctx.Log.Write(LogLevel.Error, "rollback incomplete; DEL or GC will finish it", ("allocationId", current.AllocationId), ("error", e.Message));
-        }
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(ctx.Conf.DelTimeoutSeconds));
+        var settled = await SettleAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
+        if (settled.State != SettleState.Done)
+            ctx.Log.Write(LogLevel.Error, "rollback incomplete; the runtime's DEL finishes it", ("allocationId", current.AllocationId),
+                ("state", settled.State.ToString()), ("error", settled.Cause is null ? null : ErrorText(settled.Cause)));
     }
 
     private async Task<EipAddress?> FindByContainerAsync(string clusterId, string containerId, CancellationToken ct)

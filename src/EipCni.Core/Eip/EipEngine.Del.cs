@@ -25,110 +25,103 @@ public sealed partial class EipEngine
         }
         if (rec is null) return "nothing recorded";
         if (rec.Phase == AttachmentPhase.Retained) return $"kept {rec.AllocationId} for the pod identity";
-        var outcome = await GiveBackOrDeferAsync(ctx, journal, rec, ct).ConfigureAwait(false);
+        var settled = await SettleAsync(ctx, journal, rec, ct).ConfigureAwait(false);
+        if (settled.State == SettleState.StillBound)
+        {
+            // The runtime hands the IP to the next pod the moment DEL succeeds: not while our EIP may still point at it.
+            await PostHeldEventOnceAsync(ctx, journal, key, settled).ConfigureAwait(false);
+            throw new CniException(CniCode.TryAgainLater,
+                $"{settled.Summary}; DEL will succeed once the cloud confirms the unbind",
+                settled.Cause is null ? null : ErrorText(settled.Cause), settled.Cause);
+        }
         attachmentLock.Dispose();
-        if (!outcome.StartsWith("pending", StringComparison.Ordinal))
-            outcome += await SweepLeftoversAsync(ctx, journal, key, ct).ConfigureAwait(false);
-        return outcome;
+        var summary = settled.Summary;
+        if (settled.State == SettleState.Done)
+            summary += await SweepLeftoversAsync(ctx, journal, key, ct).ConfigureAwait(false);
+        return summary;
     }
+
+    /// <summary>One Warning event per record while DEL is held (not one per retry): which EIP, which IP, and the cloud's answer.</summary>
+    private async Task PostHeldEventOnceAsync(AttachmentContext ctx, Journal journal, AttachmentKey key, Settlement settled)
+    {
+        var rec = journal.Read(key);
+        if (rec is null || rec.HeldEventPosted) return;
+        var cause = settled.Cause switch
+        {
+            { } e => ErrorText(e),
+            null => "no answer",
+        };
+        var message = $"EIP {rec.EipAddress} ({rec.AllocationId}) may still be bound to {rec.NetworkInterfaceId} {rec.PrivateIp}: {cause}; " +
+            "pod deletion waits until the cloud confirms the unbind, so the IP is not handed to another pod meanwhile";
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await PostEventAsync(ctx, Kube.PodEventType.Warning, "EipUnbindPending", message, deadline.Token).ConfigureAwait(false);
+        journal.Write(rec with { HeldEventPosted = true });
+    }
+
+    /// <summary>A record only a later pass can finish: an unbound EIP whose release is due, an allocation in doubt, or a kept EIP whose time is over.</summary>
+    private static bool IsLeftover(AttachmentRecord r, DateTimeOffset now) =>
+        (r.Phase == AttachmentPhase.Releasing && (r.Unbound || (r.AllocationId is null && r.AssociateToken is null)))
+        || (r.Phase == AttachmentPhase.Retained && r.ReleaseAfter is { } t && t <= now);
 
     /// <summary>
     /// containerd never calls CNI GC, and the agent may not run: a DEL that found the cloud answering also finishes up
-    /// to a few other attachments' leftovers (pending releases, kept EIPs whose time is over), so nothing waits for a
-    /// GC that may never come. It only takes attachments nobody holds, and it never fails the DEL.
+    /// to a few other attachments' leftovers. Each is independent: it gets its own small budget and, when it fails, its
+    /// own backoff, so no record can hold up another or the DEL. It only takes attachments nobody holds, never fails
+    /// the DEL, and never touches a record whose unbind is unconfirmed (that record's own DEL owns its IP).
     /// </summary>
     private async Task<string> SweepLeftoversAsync(AttachmentContext ctx, Journal journal, AttachmentKey self, CancellationToken ct)
     {
         const int MaxPerCall = 3;
+        var perRecord = TimeSpan.FromSeconds(3);
         var now = _svc.Time.GetUtcNow();
-        var done = 0;
+        IReadOnlyList<AttachmentRecord> due;
         try
         {
-            var leftovers = journal.List()
-                .Where(r => r.Key != self && (r.Phase == AttachmentPhase.Releasing || (r.Phase == AttachmentPhase.Retained && r.ReleaseAfter is { } t && t <= now)))
-                .Take(MaxPerCall);
-            foreach (var rec in leftovers)
+            due = journal.List()
+                .Where(r => r.Key != self && IsLeftover(r, now) && (r.NextAttemptAt is null || r.NextAttemptAt <= now))
+                .OrderBy(r => r.NextAttemptAt ?? r.UpdatedAt)
+                .Take(MaxPerCall)
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            ctx.Log.Write(LogLevel.Warn, "cannot list leftovers", ("error", e.Message));
+            return "";
+        }
+        int done = 0, deferred = 0;
+        foreach (var rec in due)
+        {
+            if (ct.IsCancellationRequested) break;
+            using var held = journal.TryLockAttachment(rec.Key);
+            if (held is null) continue; // busy: its owner is working on it
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            budget.CancelAfter(perRecord);
+            try
             {
-                using var held = journal.TryLockAttachment(rec.Key);
-                if (held is null || journal.Read(rec.Key) is not { } current) continue; // busy, or finished meanwhile
-                if (current.Phase == AttachmentPhase.Retained) await ReleaseRetainedAsync(ctx, journal, current, ct).ConfigureAwait(false);
-                else if (current.Phase == AttachmentPhase.Releasing && (await GiveBackOrDeferAsync(ctx, journal, current, ct).ConfigureAwait(false)).StartsWith("pending", StringComparison.Ordinal)) break;
-                done++;
+                if (journal.Read(rec.Key) is not { } current || !IsLeftover(current, now)) continue; // finished meanwhile
+                if (current.Phase == AttachmentPhase.Retained)
+                {
+                    await ReleaseRetainedAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
+                    done++;
+                }
+                else if ((await SettleAsync(ctx, journal, current, budget.Token).ConfigureAwait(false)).State == SettleState.Done) done++;
+                else deferred++;
+            }
+            catch (Exception e) when (e is CloudException or OperationCanceledException or IOException or InvalidDataException)
+            {
+                deferred++;
+                ctx.Log.Write(LogLevel.Warn, "leftover not finished; it has its own backoff", ("record", rec.Key.FileStem), ("error", ErrorText(e)));
+                try
+                {
+                    if (journal.Read(rec.Key) is { } again) Defer(journal, again, e);
+                }
+                catch (Exception inner) when (inner is IOException or InvalidDataException)
+                {
+                    ctx.Log.Write(LogLevel.Warn, "cannot record the leftover's backoff", ("error", inner.Message));
+                }
             }
         }
-        catch (Exception e) when (e is CloudException or OperationCanceledException or CniException or IOException or InvalidDataException)
-        {
-            ctx.Log.Write(LogLevel.Warn, "leftover sweep stopped; GC will finish", ("error", e.Message));
-        }
-        return done > 0 ? $"; finished {done} leftover(s)" : "";
-    }
-
-    /// <summary>DEL's and GC's common path: give back, or when the cloud does not answer in time, leave the record pending.</summary>
-    private async Task<string> GiveBackOrDeferAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, CancellationToken ct)
-    {
-        rec = journal.Write(rec with { Phase = AttachmentPhase.Releasing });
-        try
-        {
-            return await FinishReleaseAsync(ctx, journal, rec, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is CloudException or OperationCanceledException or CniException)
-        {
-            // Never block pod deletion on the cloud: GC (the verb, or the agent) finishes pending records.
-            journal.Write(rec with { LastError = e.Message });
-            ctx.Log.Write(LogLevel.Warn, "release deferred: the cloud did not finish in time; GC will complete it",
-                ("allocationId", rec.AllocationId), ("error", e.Message));
-            return $"pending release of {rec.AllocationId}";
-        }
-    }
-
-    /// <summary>
-    /// Gives back what the record holds: unbind (only from our ENI and IP), then release an automatic EIP that
-    /// follows its pod, or mark a kept one (Never/TTL) for later. Removes the record when done.
-    /// </summary>
-    private async Task<string> FinishReleaseAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, CancellationToken ct)
-    {
-        if (rec.AllocationId is null)
-        {
-            // Killed between the journal write and the allocation answer: the token may have created an EIP.
-            var orphan = rec.Origin == EipOrigin.Automatic ? await FindByContainerAsync(rec.ClusterId, rec.ContainerId, ct).ConfigureAwait(false) : null;
-            if (orphan is null)
-            {
-                journal.Delete(rec.Key);
-                return "nothing allocated";
-            }
-            rec = journal.Write(rec with { AllocationId = orphan.AllocationId, EipAddress = orphan.IpAddress });
-        }
-        var id = rec.AllocationId!;
-        var eni = rec.NetworkInterfaceId ?? "";
-        var ip = rec.PrivateIp ?? "";
-
-        if (rec.Origin == EipOrigin.UserSpecified)
-        {
-            var unbound = await GuardedUnbindAsync(id, eni, ip, rec.EniPrimaryIp, waitAvailable: false, ctx.Log, ct).ConfigureAwait(false);
-            journal.Delete(rec.Key);
-            return unbound ? $"unbound user EIP {id}" : $"user EIP {id} is held elsewhere; left alone";
-        }
-
-        var free = await GuardedUnbindAsync(id, eni, ip, rec.EniPrimaryIp, waitAvailable: true, ctx.Log, ct).ConfigureAwait(false);
-        if (!free)
-        {
-            journal.Delete(rec.Key);
-            return $"EIP {id} is held elsewhere; left alone";
-        }
-        if (!ReleaseStrategy.TryParse(rec.ReleaseStrategy, out var strategy, out _)) strategy = ReleaseStrategy.Follow;
-        if (strategy.Kind == ReleaseKind.Follow)
-        {
-            await ReleaseAsync(rec, ct).ConfigureAwait(false);
-            journal.Retire(rec.Key, rec.Generation + 1);
-            return $"released {id}";
-        }
-        var after = strategy.Kind == ReleaseKind.Ttl ? _svc.Time.GetUtcNow() + strategy.Ttl!.Value : (DateTimeOffset?)null;
-        await _svc.Eip.TagResourcesAsync([id], [
-            new(OwnershipTags.Retained, "true"),
-            new(OwnershipTags.ReleaseAfter, after?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? ""),
-        ], ct).ConfigureAwait(false);
-        journal.Write(rec with { Phase = AttachmentPhase.Retained, ReleaseAfter = after, LastError = null });
-        return after is null ? $"kept {id} (release strategy Never)" : $"kept {id} until {after:u}";
+        return (done > 0 ? $"; finished {done} leftover(s)" : "") + (deferred > 0 ? $"; {deferred} leftover(s) deferred" : "");
     }
 
     public async Task CheckAsync(AttachmentContext ctx, CancellationToken ct)
@@ -180,28 +173,36 @@ public sealed partial class EipEngine
         int released = 0, pending = 0;
         foreach (var rec in records)
         {
+            if (ct.IsCancellationRequested) { errors.Add($"{rec.Key}: not reached within the budget"); continue; }
             var stale = valid is not null && !valid.Contains((rec.ContainerId, rec.IfName));
             var expired = rec.Phase == AttachmentPhase.Retained && rec.ReleaseAfter is { } t && t <= now;
             if (!stale && !expired && rec.Phase != AttachmentPhase.Releasing) continue;
             if (rec.Phase == AttachmentPhase.Retained && !expired) continue; // kept on purpose (Never, or TTL not yet over)
+            // Each record gets its own slice of the budget, so one that the cloud keeps refusing cannot starve the others.
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            budget.CancelAfter(TimeSpan.FromSeconds(10));
             try
             {
-                using var attachmentLock = await journal.LockAttachmentAsync(rec.Key, ct).ConfigureAwait(false);
+                using var attachmentLock = await journal.LockAttachmentAsync(rec.Key, budget.Token).ConfigureAwait(false);
                 var current = journal.Read(rec.Key);
                 if (current is null) continue;
                 if (expired)
                 {
-                    await ReleaseRetainedAsync(ctx, journal, current, ct).ConfigureAwait(false);
+                    await ReleaseRetainedAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
                     released++;
                     continue;
                 }
-                var outcome = await GiveBackOrDeferAsync(ctx, journal, current, ct).ConfigureAwait(false);
-                if (outcome.StartsWith("pending", StringComparison.Ordinal)) { pending++; errors.Add($"{rec.Key}: {outcome}"); }
-                else released++;
+                var settled = await SettleAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
+                if (settled.State == SettleState.Done) released++;
+                else
+                {
+                    pending++;
+                    errors.Add($"{rec.Key}: {settled.Summary}" + (settled.Cause is null ? "" : $" ({ErrorText(settled.Cause)})"));
+                }
             }
             catch (Exception e) when (e is CloudException or OperationCanceledException or CniException or IOException)
             {
-                errors.Add($"{rec.Key}: {e.Message}");
+                errors.Add($"{rec.Key}: {ErrorText(e)}");
             }
         }
         if (errors.Count > 0)
@@ -215,7 +216,7 @@ public sealed partial class EipEngine
         var eip = rec.AllocationId is null ? null : await DescribeAsync(rec.AllocationId, ct).ConfigureAwait(false);
         if (eip is not null && eip.TagMap.GetValueOrDefault(OwnershipTags.Retained) == "true" && !IsBound(eip))
         {
-            await ReleaseAsync(rec, ct).ConfigureAwait(false);
+            await ReleaseAsync(journal, rec, ct).ConfigureAwait(false);
             ctx.Log.Write(LogLevel.Info, "released a kept EIP whose time was over", ("allocationId", rec.AllocationId));
         }
         journal.Delete(rec.Key);

@@ -13,9 +13,17 @@ namespace EipCni.Eip;
 public sealed partial class EipEngine : IEipEngine
 {
     public const string ConditionType = "k8s.aliyun.com/eip";
-    private static readonly TimeSpan RollbackBudget = TimeSpan.FromSeconds(30);
+    /// <summary>How long a successful ADD waits, at its end, for best-effort events still in flight: they must never slow a pod down.</summary>
+    private static readonly TimeSpan EventGrace = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// A failing ADD waits longer for its Warning event: it is how the operator learns why the pod does not start, the
+    /// pod is not starting anyway, and a fresh process needs about 100 ms for the API server's TLS handshake.
+    /// </summary>
+    private static readonly TimeSpan FailureEventGrace = TimeSpan.FromSeconds(1);
 
     private readonly EipServices _svc;
+    private readonly List<Task> _events = [];
 
     public EipEngine(EipServices services) => _svc = services;
 
@@ -89,75 +97,6 @@ public sealed partial class EipEngine : IEipEngine
         }
     }
 
-    /// <summary>Unbinds only if the EIP is still on this ENI and IP (a robbed EIP is left alone); true if it is now unbound from us.</summary>
-    private async Task<bool> GuardedUnbindAsync(string allocationId, string eniId, string ip, string? eniPrimaryIp, bool waitAvailable, ILog log, CancellationToken ct)
-    {
-        var eip = await DescribeAsync(allocationId, ct).ConfigureAwait(false);
-        if (eip is null) return true;
-        if (eip.Status == "Associating" && IsOn(eip, eniId, ip, eniPrimaryIp))
-            eip = await WaitForAsync(allocationId, e => e is null || e.Status != "Associating", ct).ConfigureAwait(false);
-        if (eip is null) return true;
-        if (eip.Status == "InUse" && IsOn(eip, eniId, ip, eniPrimaryIp))
-        {
-            try
-            {
-                await _svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(allocationId)
-                {
-                    InstanceId = eniId,
-                    InstanceType = "NetworkInterface",
-                    PrivateIpAddress = string.IsNullOrEmpty(eip.PrivateIpAddress) ? null : ip,
-                }, ct).ConfigureAwait(false);
-            }
-            catch (CloudException e) when (CloudErrorMapping.IsNotFound(e))
-            {
-                return true;
-            }
-            catch (CloudException e) when (e.Code is "IncorrectEipStatus" or "InvalidBindingStatus")
-            {
-                // Someone moved it meanwhile, or it is already unbinding: look again below.
-                log.Write(LogLevel.Info, "unbind raced with another change", ("allocationId", allocationId), ("code", e.Code));
-            }
-        }
-        else if (IsBound(eip) && !IsOn(eip, eniId, ip, eniPrimaryIp))
-        {
-            log.Write(LogLevel.Warn, "EIP is bound elsewhere (robbed); leaving that binding alone", ("allocationId", allocationId), ("holder", Holder(eip)));
-            return false;
-        }
-        if (!waitAvailable) return true;
-        var after = await WaitForAsync(allocationId, e => e is null || e.Status is "Available" or "Releasing" || (IsBound(e) && !IsOn(e, eniId, ip, eniPrimaryIp)), ct).ConfigureAwait(false);
-        return after is null || !IsBound(after);
-    }
-
-    /// <summary>Leaves the bandwidth package (if it joined one), then releases. NotFound counts as done.</summary>
-    private async Task ReleaseAsync(AttachmentRecord rec, CancellationToken ct)
-    {
-        if (rec.AllocationId is not { } id) return;
-        if (rec.InBandwidthPackage && rec.BandwidthPackageId is { } pkg)
-        {
-            try
-            {
-                await _svc.Eip.RemoveCommonBandwidthPackageIpAsync(pkg, id, null, ct).ConfigureAwait(false);
-            }
-            catch (CloudException e) when (e.Code is "OperationUnsupported.IpNotInCbwp" || CloudErrorMapping.IsNotFound(e))
-            {
-            }
-        }
-        try
-        {
-            await _svc.Eip.ReleaseEipAddressAsync(id, ct).ConfigureAwait(false);
-        }
-        catch (CloudException e) when (CloudErrorMapping.IsNotFound(e))
-        {
-        }
-        catch (CloudException e) when (e.Code == "IncorrectEipStatus")
-        {
-            // Already releasing (a retry after a lost answer), or still bound: look before deciding.
-            var eip = await DescribeAsync(id, ct).ConfigureAwait(false);
-            if (eip is null || eip.Status == "Releasing") return;
-            throw;
-        }
-    }
-
     /// <summary>Best effort: an event that cannot be posted is logged, never fails the verb.</summary>
     private async Task PostEventAsync(AttachmentContext ctx, PodEventType type, string reason, string message, CancellationToken ct)
     {
@@ -174,6 +113,21 @@ public sealed partial class EipEngine : IEipEngine
         {
             ctx.Log.Write(LogLevel.Warn, "cannot post the pod event", ("reason", reason), ("error", e.Message));
         }
+    }
+
+    /// <summary>
+    /// Posts an event in the background, overlapping whatever the verb does next; <see cref="DrainEventsAsync"/> gives
+    /// the ones still in flight a short grace at the end. An API server that is slow to accept events never delays ADD
+    /// by more than that grace.
+    /// </summary>
+    private void FireEvent(AttachmentContext ctx, PodEventType type, string reason, string message) =>
+        _events.Add(Task.Run(() => PostEventAsync(ctx, type, reason, message, CancellationToken.None), CancellationToken.None));
+
+    private async Task DrainEventsAsync(bool failing = false)
+    {
+        if (_events.Count == 0) return;
+        var all = Task.WhenAll(_events);
+        await Task.WhenAny(all, Task.Delay(failing ? FailureEventGrace : EventGrace, _svc.Time)).ConfigureAwait(false);
     }
 
     /// <summary>The pod's annotations: from the runtime when it passed them (no API call), else from the API server.</summary>

@@ -61,6 +61,25 @@ public sealed record AttachmentRecord
     /// <summary>Follow, Never, or a Go duration.</summary>
     public string ReleaseStrategy { get; init; } = "Follow";
     public DateTimeOffset? ReleaseAfter { get; init; }
+    /// <summary>
+    /// The AllocateEipAddress request sent with <see cref="ClientToken"/>, kept so an allocation whose answer was lost
+    /// can be replayed verbatim (the cloud answers a replayed token with what the first call created).
+    /// </summary>
+    public EipCni.Cloud.AllocateEipRequest? AllocateRequest { get; init; }
+    /// <summary>
+    /// Set before AssociateEipAddress is sent and cleared once the cloud's answer is known: while set, an association
+    /// may still land (a lost or late answer), so only replaying this token tells whether it did.
+    /// </summary>
+    public string? AssociateToken { get; init; }
+    /// <summary>Counts associations started for this record, so each new one gets a fresh ClientToken.</summary>
+    public int AssociateSeq { get; init; }
+    /// <summary>The cloud confirmed that the EIP is no longer associated with the pod's IP; only its release may remain.</summary>
+    public bool Unbound { get; init; }
+    /// <summary>Failed attempts of the leftover sweep on this record, and when it may be tried again (per-record backoff).</summary>
+    public int Attempts { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
+    /// <summary>The Warning event "still bound, DEL held" was posted once for this record (not once per retry).</summary>
+    public bool HeldEventPosted { get; init; }
     /// <summary>What this ADD did that a rollback must undo (user EIPs: whether we robbed it).</summary>
     public string? RobbedFrom { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -73,4 +92,5 @@ public sealed record AttachmentRecord
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(AttachmentRecord))]
+[JsonSerializable(typeof(EipCni.Cloud.AllocateEipRequest))]
 internal sealed partial class StateJsonContext : JsonSerializerContext;
