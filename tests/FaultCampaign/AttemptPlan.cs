@@ -46,10 +46,10 @@ public sealed record AttemptPlan(IReadOnlyList<CloudFault> Faults, AddScenario S
 
     static readonly (string Code, int Status)[] CloudErrors =
         [("Throttling.User", 400), ("ServiceUnavailable", 503), ("InternalError", 500), ("TaskConflict", 400), ("IncorrectEipStatus", 400)];
-    static readonly string[] AddActions = ["AllocateEipAddress", "AssociateEipAddress", "DescribeEipAddresses", "*"];
-    static readonly string[] DelActions = ["UnassociateEipAddress", "ReleaseEipAddress", "DescribeEipAddresses", "*"];
-    static readonly string[] AddMutations = ["AllocateEipAddress", "AssociateEipAddress"];
-    static readonly string[] DelMutations = ["UnassociateEipAddress", "ReleaseEipAddress"];
+    static readonly string[] AddActions = ["AllocateEipAddress", "AssociateEipAddress", "DescribeEipAddresses", "AddCommonBandwidthPackageIp", "*"];
+    static readonly string[] DelActions = ["UnassociateEipAddress", "ReleaseEipAddress", "DescribeEipAddresses", "RemoveCommonBandwidthPackageIp", "*"];
+    static readonly string[] AddMutations = ["AllocateEipAddress", "AssociateEipAddress", "AddCommonBandwidthPackageIp"];
+    static readonly string[] DelMutations = ["UnassociateEipAddress", "ReleaseEipAddress", "RemoveCommonBandwidthPackageIp"];
 
     /// <summary>Draws one sandbox's faults: about a third of the sandboxes get none, the others one or two.</summary>
     public static AttemptPlan Draw(Random rnd, PodKind kind, CampaignOptions o)
@@ -88,7 +88,7 @@ public sealed record AttemptPlan(IReadOnlyList<CloudFault> Faults, AddScenario S
                 var budget = (phase == "add" ? o.AddTimeoutSeconds : o.DelTimeoutSeconds) * 1000;
                 faults.Add(new(phase, new JsonObject
                 {
-                    ["action"] = Pick((phase == "add" ? AddActions : DelActions)[..3]), ["stallMs"] = budget + rnd.Next(500, 3000), ["count"] = 1,
+                    ["action"] = Pick((phase == "add" ? AddActions : DelActions)[..4]), ["stallMs"] = budget + rnd.Next(500, 3000), ["count"] = 1,
                 }));
             }
             else if (roll < 67) addDeadline = rnd.Next(150, 2500);

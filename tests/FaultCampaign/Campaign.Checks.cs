@@ -278,10 +278,11 @@ public sealed partial class Campaign
             if (r["mutating"]?.GetValue<bool>() == true) mutating[ln] = mutating.GetValueOrDefault(ln) + 1;
             if (r["httpStatus"]?.GetValue<int>() != 200 || r["clientGone"]?.GetValue<bool>() == true) failed.Add(ln);
         }
-        var clean = lifecycles.Values.Where(l => l.Kind == PodKind.Automatic && l.Started && l.Attempts.Count == 1 && l.Attempts[0].Plan.Clean && !failed.Contains(l.Number))
+        int[] Clean(bool inPackage) => lifecycles.Values.Where(l => l.Kind == PodKind.Automatic && l.InBandwidthPackage == inPackage && l.Started
+                && l.Attempts.Count == 1 && l.Attempts[0].Plan.Clean && !failed.Contains(l.Number))
             .Select(l => mutating.GetValueOrDefault(l.Number)).Order().ToArray();
         var automatic = lifecycles.Values.Where(l => l.Kind == PodKind.Automatic).Select(l => mutating.GetValueOrDefault(l.Number)).ToArray();
-        return new MutatingCalls(clean, automatic);
+        return new MutatingCalls(Clean(false), Clean(true), automatic);
     }
 
     static string RequestLine(JsonNode r)
@@ -304,5 +305,5 @@ public sealed partial class Campaign
 /// <summary>What the plugin's log file held.</summary>
 public sealed record LogFigures(int Lines, int Torn, int ResultLines, int Lost, int Extra);
 
-/// <summary>Mutating cloud calls per lifecycle: fault-free automatic ones, and all automatic ones.</summary>
-public sealed record MutatingCalls(int[] FaultFree, int[] Automatic);
+/// <summary>Mutating cloud calls per lifecycle: fault-free automatic ones (without and with a bandwidth package), all automatic ones.</summary>
+public sealed record MutatingCalls(int[] FaultFree, int[] FaultFreeInPackage, int[] Automatic);

@@ -44,6 +44,8 @@ public sealed partial class Campaign
         w.WriteLine($"   cloud requests: {requests.Length} ({requests.Count(r => r["mutating"]?.GetValue<bool>() == true)} mutating, " +
             $"{requests.Count(r => r["httpStatus"]?.GetValue<int>() is not 200)} not answered 200, {requests.Count(r => r["clientGone"]?.GetValue<bool>() == true)} answered after the client gave up); " +
             $"EIPs allocated: {history.Count(e => Str(e, "allocatedBy") == "api")}");
+        w.WriteLine("   cloud error answers by code: " + string.Join(", ", requests.Where(r => Str(r, "code").Length > 0).GroupBy(r => $"{Str(r, "action")} {Str(r, "code")}")
+            .OrderByDescending(g => g.Count()).Select(g => $"{g.Key}×{g.Count()}")));
 
         var leaked = findings.Count("leaked");
         var duplicates = findings.Count("duplicate");
@@ -62,7 +64,7 @@ public sealed partial class Campaign
         w.WriteLine($"   9 stuck: {findings.Count("stuck")} journal record(s) no DEL finished: " +
             string.Join(", ", findings.Of("stuck").GroupBy(v => v.What.Split(',')[0]).Select(g => $"{g.Count()} {g.Key.Replace("journal record left: ", "", StringComparison.Ordinal)}")));
         w.WriteLine($"  10 mutating cloud calls per fault-free automatic lifecycle (minimum 4: Allocate, Associate, Unassociate, Release): " +
-            (calls.FaultFree.Length == 0 ? "none" : $"min {calls.FaultFree.Min()} / median {calls.FaultFree[calls.FaultFree.Length / 2]} / max {calls.FaultFree.Max()} over {calls.FaultFree.Length}") +
+            Spread(calls.FaultFree) + $"; in a bandwidth package (minimum 6, + Add/RemoveCommonBandwidthPackageIp): {Spread(calls.FaultFreeInPackage)}" +
             $"; every automatic lifecycle: mean {(calls.Automatic.Length == 0 ? 0 : calls.Automatic.Average()):0.0}, max {(calls.Automatic.Length == 0 ? 0 : calls.Automatic.Max())}");
         w.WriteLine($"      log: {log.Lines} lines, {log.Torn} not JSON, {log.ResultLines} result lines, {log.Lost} missing for finished calls, {log.Extra} more than calls");
         w.WriteLine($"   after one `cnitool gc` (no list, the agent's stand-in; {gc.Brief}): {leakedAfterGc} leaked, {stuckAfterGc} stuck");
@@ -88,6 +90,9 @@ public sealed partial class Campaign
         return report;
     }
 
+    static string Spread(int[] sorted) =>
+        sorted.Length == 0 ? "none" : $"min {sorted[0]} / median {sorted[sorted.Length / 2]} / max {sorted[^1]} over {sorted.Length}";
+
     /// <summary>One violation with what a product engineer needs: the sandbox, its plan, its calls, the faults around, the cloud's log.</summary>
     void Example(Violation v, JsonNode[] requests, string[] logLines)
     {
@@ -95,7 +100,7 @@ public sealed partial class Campaign
         w.WriteLine($"   * lifecycle {v.Lifecycle} sandbox {v.Attempt} container {v.ContainerId} IP {v.Ip ?? "?"} EIP {v.EipId ?? "?"}");
         w.WriteLine($"     {v.What}");
         if (!lifecycles.TryGetValue(v.Lifecycle, out var life)) return;
-        w.WriteLine($"     pod {life.PodName} ({life.Kind}{(life.UserEipId is null ? "" : " " + life.UserEipId)})");
+        w.WriteLine($"     pod {life.PodName} ({life.Kind}{(life.UserEipId is null ? "" : " " + life.UserEipId)}{(life.InBandwidthPackage ? ", in a bandwidth package" : "")})");
         var from = life.Attempts.Count > 0 ? life.Attempts[0].Start : v.At;
         foreach (var a in life.Attempts)
         {

@@ -16,6 +16,7 @@ public sealed partial class Campaign : IDisposable
 {
     const string WantsEip = "network.alibabacloud.com/pod-with-eip";
     const string UserEipAnnotation = "network.alibabacloud.com/pod-eip-instanceid";
+    const string PackageAnnotation = "network.alibabacloud.com/eip-common-bandwidth-package-id";
     const string ContainerTag = "eip-cni.alibabacloud.com/container-id";
 
     readonly CampaignOptions o;
@@ -100,7 +101,9 @@ public sealed partial class Campaign : IDisposable
         var pod = $"soak-{n}";
         var annotations = new Dictionary<string, string>();
         string? userEip = null;
+        var inPackage = kind == PodKind.Automatic && rnd.Next(4) == 0;
         if (kind == PodKind.Automatic) annotations[WantsEip] = "true";
+        if (inPackage) annotations[PackageAnnotation] = world.BandwidthPackageId;
         if (kind == PodKind.UserSpecified)
         {
             userEip = world.CreateUserEip()["allocationId"]!.GetValue<string>(); // one fresh user EIP per such pod
@@ -108,7 +111,7 @@ public sealed partial class Campaign : IDisposable
         }
         world.CreatePod(pod, annotations);
         var caps = CniChain.PodAnnotations(annotations.Select(kv => (kv.Key, kv.Value)).ToArray());
-        var life = new LifecycleRecord(n, kind, pod, userEip);
+        var life = new LifecycleRecord(n, kind, pod, userEip, inPackage);
         lifecycles[n] = life;
 
         for (var attempt = 0; attempt < o.MaxAttempts && !life.Started; attempt++)

@@ -3,8 +3,10 @@ using System.Collections.Concurrent;
 namespace FaultCampaign;
 
 /// <summary>One pod of the campaign: what it asks for and every sandbox the runtime made for it.</summary>
-public sealed class LifecycleRecord(int number, PodKind kind, string podName, string? userEipId)
+public sealed class LifecycleRecord(int number, PodKind kind, string podName, string? userEipId, bool inBandwidthPackage)
 {
+    /// <summary>An automatic EIP that joins the world's shared bandwidth package (Add/RemoveCommonBandwidthPackageIp).</summary>
+    public bool InBandwidthPackage { get; } = inBandwidthPackage;
     public int Number { get; } = number;
     public PodKind Kind { get; } = kind;
     public string PodName { get; } = podName;
