@@ -43,8 +43,9 @@ public sealed partial class Campaign
     {
         if (life.Kind == PodKind.NoEip) return;
         var eips = world.Eips().Select(e => e!).ToArray();
+        // The user's EIP counts on this sandbox's IP only (a binding left on an earlier sandbox's IP was counted then).
         var still = eips.Where(e => Bound.Contains(Str(e, "status")) &&
-            (life.UserEipId is { } u ? Str(e, "allocationId") == u : Tag(e, ContainerTag) == sb.ContainerId)).ToArray();
+            (life.UserEipId is { } u ? Str(e, "allocationId") == u && (sb.Ip is null || Str(e, "privateIpAddress") == sb.Ip) : Tag(e, ContainerTag) == sb.ContainerId)).ToArray();
         if (still.Length == 0) return;
         findings.Add(new Violation("misbound-del", life.Number, record.Attempt, sb.ContainerId, sb.Ip, Str(still[0], "allocationId"),
             $"DEL returned success at {DateTimeOffset.UtcNow:HH:mm:ss.fff} while the sandbox's EIP is still associated: {string.Join(", ", still.Select(Describe))}"));
