@@ -132,6 +132,70 @@ public class CloudStateTests
         Assert.Equal("QuotaExceeded.TagNum", Code(() => cloud.TagResources(P([("RegionId", world.Region), ("ResourceType", "EIP"), ("ResourceId.1", a), .. many]))));
     }
 
+    JsonObject Admin(string id, bool history = false) =>
+        (JsonObject)cloud.Snapshot(history)["eips"]!.AsArray().Single(e => e!["allocationId"]!.GetValue<string>() == id)!;
+
+    (string, string)[] BindToSecondary(string id, int ip) =>
+        [("AllocationId", id), ("InstanceId", Secondary.NetworkInterfaceId), ("InstanceType", "NetworkInterface"), ("PrivateIpAddress", Secondary.SecondaryIps[ip])];
+
+    [Fact]
+    public void History_lists_released_eips_with_their_times_and_tags()
+    {
+        var a = Allocate(("Tag.1.Key", "container-id"), ("Tag.1.Value", "c-1"));
+        var b = Allocate();
+        Assert.Null(Admin(a)["releaseTime"]);
+        cloud.Release(P(("AllocationId", a)));
+
+        Assert.DoesNotContain(cloud.Snapshot()["eips"]!.AsArray(), e => e!["allocationId"]!.GetValue<string>() == a);
+        var gone = Admin(a, history: true);
+        Assert.NotNull(gone["releaseTime"]);
+        Assert.NotNull(gone["goneTime"]);
+        Assert.Equal("c-1", gone["tags"]!["container-id"]!.GetValue<string>());
+        Assert.Equal("api", gone["allocatedBy"]!.GetValue<string>());
+        Assert.Null(Admin(b, history: true)["releaseTime"]);
+        Assert.Equal(3, cloud.Snapshot(includeReleased: true)["eips"]!.AsArray().Count); // with the seed EIP
+
+        cloud.Reset();
+        Assert.Single(cloud.Snapshot(includeReleased: true)["eips"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Console_unassociate_goes_through_Unassociating_or_is_immediate()
+    {
+        var a = Allocate();
+        var b = Allocate();
+        cloud.Associate(P(BindToSecondary(a, 5)));
+        cloud.Associate(P(BindToSecondary(b, 6)));
+        Assert.Equal("Available", cloud.ConsoleUnassociate(a, immediate: true)["status"]!.GetValue<string>());
+        Assert.Null(Admin(a)["privateIpAddress"]);
+
+        config.UnassociateMs = 300;
+        Assert.Equal("Unassociating", cloud.ConsoleUnassociate(b, immediate: false)["status"]!.GetValue<string>());
+        Assert.Equal("IncorrectEipStatus", Code(() => cloud.ConsoleUnassociate(b, immediate: true)));
+        await Task.Delay(400);
+        Assert.Equal("Available", Admin(b)["status"]!.GetValue<string>());
+        Assert.Equal("IncorrectEipStatus", Code(() => cloud.ConsoleUnassociate(b, immediate: true)));
+    }
+
+    [Fact]
+    public void Console_delete_unbinds_leaves_the_package_and_releases_a_bound_eip()
+    {
+        var a = Allocate();
+        cloud.AddToPackage(P(("RegionId", world.Region), ("BandwidthPackageId", world.BandwidthPackages[0].Id), ("IpInstanceId", a)));
+        cloud.Associate(P(BindToSecondary(a, 7)));
+
+        cloud.ConsoleDelete(a);
+
+        var gone = Admin(a, history: true);
+        Assert.NotNull(gone["releaseTime"]);
+        Assert.Null(gone["privateIpAddress"]);
+        Assert.Null(gone["bandwidthPackageId"]);
+        Assert.Equal(0, cloud.Describe(P(("RegionId", world.Region), ("AllocationId", a)))["TotalCount"]!.GetValue<int>());
+        Assert.Equal("InvalidAllocationId.NotFound", Code(() => cloud.ConsoleDelete(a)));
+        // The private IP is free for the next EIP.
+        cloud.Associate(P(BindToSecondary(Allocate(), 7)));
+    }
+
     [Fact]
     public void DescribePagesAtMost100()
     {

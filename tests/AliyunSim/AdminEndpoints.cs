@@ -10,7 +10,11 @@ public static class AdminEndpoints
 {
     public static void Map(WebApplication app, Simulator sim)
     {
-        app.MapGet("/_sim/eips", (HttpContext ctx) => Json(ctx, 200, sim.Cloud.Snapshot()));
+        app.MapGet("/_sim/eips", (HttpContext ctx) => Json(ctx, 200, sim.Cloud.Snapshot(includeReleased: ctx.Request.Query["history"] == "true")));
+        // Console actions behind the plugin's back: unbind (through Unassociating, or ?immediate=true), delete (unbind, release).
+        app.MapPost("/_sim/eips/{id}/unassociate", (HttpContext ctx, string id) =>
+            ConsoleAction(ctx, () => sim.Cloud.ConsoleUnassociate(id, immediate: ctx.Request.Query["immediate"] == "true")));
+        app.MapDelete("/_sim/eips/{id}", (HttpContext ctx, string id) => ConsoleAction(ctx, () => sim.Cloud.ConsoleDelete(id)));
         app.MapPost("/_sim/eips", async (HttpContext ctx) =>
         {
             var body = await Body(ctx);
@@ -71,6 +75,18 @@ public static class AdminEndpoints
             await Json(ctx, 200, new JsonObject { ["now"] = Services.SimClock.Iso(sim.Clock.UtcNow) });
         });
         app.MapPost("/_sim/reset", (HttpContext ctx) => { sim.Reset(); return Json(ctx, 200, []); });
+    }
+
+    static Task ConsoleAction(HttpContext ctx, Func<JsonObject> action)
+    {
+        try
+        {
+            return Json(ctx, 200, action());
+        }
+        catch (ApiException e)
+        {
+            return Json(ctx, e.HttpStatus, new JsonObject { ["error"] = e.Code, ["message"] = e.Message });
+        }
     }
 
     static JsonObject ConfigJson(Simulator sim)

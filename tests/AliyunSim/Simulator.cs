@@ -38,9 +38,15 @@ public sealed class Simulator
     public IdempotencyStore Idempotency { get; }
     public RequestLog Requests { get; }
 
+    CancellationTokenSource worldLifetime = new();
+
+    /// <summary>Cancelled by <see cref="Reset"/>: work still in flight (a stalled call) never reaches the next world.</summary>
+    public CancellationToken WorldLifetime => Volatile.Read(ref worldLifetime).Token;
+
     /// <summary>POST /_sim/reset: back to the seed world; config and issued STS credentials are kept.</summary>
     public void Reset()
     {
+        Interlocked.Exchange(ref worldLifetime, new CancellationTokenSource()).Cancel();
         Cloud.Reset();
         Faults.Clear();
         Requests.Clear();

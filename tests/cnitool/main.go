@@ -4,7 +4,10 @@
 // Usage: cnitool add|check|del|gc|status|version <network-name> [netns]
 // Env: NETCONFPATH (conflist dir), CNI_PATH, CNI_IFNAME (default eth0), CNI_CONTAINERID (default derived from the
 // netns path, like cnitool), CNI_ARGS, CAP_ARGS (JSON capability args, e.g. pod annotations), CNI_CACHE_DIR,
-// VALID_ATTACHMENTS (gc: JSON [{"containerID","ifname"}]; unset = no list, like `cnitool gc`).
+// VALID_ATTACHMENTS (gc: JSON [{"containerID","ifname"}]; unset = no list, like `cnitool gc`),
+// CNI_PLUGIN_TIMEOUT_MS (the deadline of the whole call, default 4 minutes: at the deadline Go's exec SIGKILLs the
+// plugin process that is running, exactly as containerd does), CNITOOL_JSON_ERRORS=1 (on failure, also print ONE JSON
+// line on stdout describing the error; stderr keeps its usual text).
 //
 // libcni 1.1.2 predates CNI 1.1's GC and STATUS, so this driver does them the way libcni 1.2 does: gc first DELs
 // every cached attachment of the network not in the valid list, then sends GC (with both cni.dev/valid-attachments
@@ -15,15 +18,19 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/ioutil"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/types"
 )
 
 func main() {
@@ -63,6 +70,13 @@ func main() {
 		}
 	}
 	timeout := 4 * time.Minute // kubelet gives RunPodSandbox twice its 2-minute runtime-request-timeout
+	if ms := os.Getenv("CNI_PLUGIN_TIMEOUT_MS"); ms != "" {
+		n, err := strconv.Atoi(ms)
+		if err != nil || n <= 0 {
+			fail("CNI_PLUGIN_TIMEOUT_MS: %q is not a positive number of milliseconds", ms)
+		}
+		timeout = time.Duration(n) * time.Millisecond
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 
@@ -70,16 +84,16 @@ func main() {
 	case "add":
 		result, err := cninet.AddNetworkList(ctx, list, rt)
 		if err != nil {
-			fail("add: %v", err)
+			failCall(ctx, "add", err)
 		}
 		_ = result.Print()
 	case "check":
 		if err := cninet.CheckNetworkList(ctx, list, rt); err != nil {
-			fail("check: %v", err)
+			failCall(ctx, "check", err)
 		}
 	case "del":
 		if err := cninet.DelNetworkList(ctx, list, rt); err != nil {
-			fail("del: %v", err)
+			failCall(ctx, "del", err)
 		}
 	case "gc":
 		gc(ctx, cninet, list, cacheDir, paths)
@@ -151,13 +165,13 @@ func gc(ctx context.Context, cninet *libcni.CNIConfig, list *libcni.NetworkConfi
 		errs = append(errs, err.Error())
 	}
 	if len(errs) > 0 {
-		fail("gc: %s", strings.Join(errs, "; "))
+		failCall(ctx, "gc", errors.New(strings.Join(errs, "; ")))
 	}
 }
 
 func forEach11(ctx context.Context, list *libcni.NetworkConfigList, paths []string, verb string, extra map[string]interface{}) {
 	if err := forEach11Err(ctx, list, paths, verb, extra); err != nil {
-		fail("%s: %v", strings.ToLower(verb), err)
+		failCall(ctx, strings.ToLower(verb), err)
 	}
 }
 
@@ -221,6 +235,39 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+var failedPlugin = regexp.MustCompile(`plugin type="([^"]+)"`)
+
+// failCall ends a failed verb. With CNITOOL_JSON_ERRORS=1 it first prints one JSON line on stdout:
+// {"cniError":{"code","msg","details"}} when the error is a CNI error (libcni 1.1 also turns a plugin that printed
+// garbage or nothing into one, with code 0), else {"otherError":"..."}; plus "plugin" (the type of the plugin that
+// failed, when libcni names it), "text" (the whole error), "deadlineExceeded" (the call's deadline had passed) and
+// "killedByRuntime": the deadline passed and the plugin ended without an answer, i.e. Go's exec SIGKILLed it (libcni
+// reports "netplugin failed with no error message: signal: killed", or "netplugin failed: <stderr>" when it had
+// written to stderr) or did not start it ("context deadline exceeded") — not a plugin crash.
+func failCall(ctx context.Context, verb string, err error) {
+	if os.Getenv("CNITOOL_JSON_ERRORS") == "1" {
+		line := map[string]interface{}{"text": err.Error(), "deadlineExceeded": ctx.Err() == context.DeadlineExceeded}
+		if m := failedPlugin.FindStringSubmatch(err.Error()); m != nil {
+			line["plugin"] = m[1]
+		}
+		killed := false
+		var cniErr *types.Error
+		if errors.As(err, &cniErr) {
+			line["cniError"] = map[string]interface{}{"code": cniErr.Code, "msg": cniErr.Msg, "details": cniErr.Details}
+			killed = ctx.Err() == context.DeadlineExceeded && cniErr.Code == 0 &&
+				(strings.Contains(cniErr.Msg, "signal: killed") || strings.Contains(cniErr.Msg, "context deadline exceeded") ||
+					strings.HasPrefix(cniErr.Msg, "netplugin failed: ")) // nothing on stdout, only stderr
+		} else {
+			line["otherError"] = err.Error()
+			killed = ctx.Err() == context.DeadlineExceeded && strings.Contains(err.Error(), "context deadline exceeded")
+		}
+		line["killedByRuntime"] = killed
+		out, _ := json.Marshal(line)
+		fmt.Println(string(out))
+	}
+	fail("%s: %v", verb, err)
 }
 
 func fail(format string, a ...interface{}) {

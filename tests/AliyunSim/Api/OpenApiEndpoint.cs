@@ -76,12 +76,14 @@ public sealed class OpenApiEndpoint(Simulator sim)
             var result = await Execute(ctx, info, action, p, clientToken);
             if (result is null) { dropped = true; return; }
             result.Insert(0, "RequestId", requestId);
+            if (ctx.RequestAborted.IsCancellationRequested) return; // a stalled call finished after the client gave up
             await Write(ctx, 200, ResponseBody.Render(result, action + "Response", xml), xml, requestId);
         }
         catch (ApiException e)
         {
             status = e.HttpStatus;
             code = e.Code;
+            if (ctx.RequestAborted.IsCancellationRequested) return;
             foreach (var (k, v) in e.Headers) ctx.Response.Headers[k] = v;
             var body = new JsonObject
             {
@@ -97,10 +99,17 @@ public sealed class OpenApiEndpoint(Simulator sim)
         {
             dropped = true;
         }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested || sim.WorldLifetime.IsCancellationRequested)
+        {
+            // the client left during latency or an abandonOnDisconnect stall, or a reset ended a stall: nothing happened
+            status = 0;
+            code = "cancelled";
+        }
         finally
         {
             if (dropped) { status = 0; code = "drop"; ctx.Abort(); }
-            Record(seq, action, info, accessKeyId, signatureVersion, merged, clientToken, status, code, requestId, ctx.Request.Method, watch.ElapsedMilliseconds);
+            Record(seq, action, info, accessKeyId, signatureVersion, merged, clientToken, status, code, requestId, ctx.Request.Method,
+                watch.ElapsedMilliseconds, clientGone: !dropped && ctx.RequestAborted.IsCancellationRequested);
         }
     }
 
@@ -130,8 +139,13 @@ public sealed class OpenApiEndpoint(Simulator sim)
         var keepToken = false;
         try
         {
+            // A stall models a server that keeps working after the client gave up: the effect still applies when it
+            // ends (the ClientToken stays in flight meanwhile). Only a reset of the world, or abandonOnDisconnect, ends it.
             if (fault is not null && fault.LatencyMs + fault.StallMs > 0)
-                await Task.Delay(fault.LatencyMs + fault.StallMs, ctx.RequestAborted);
+            {
+                using var clientOrWorld = fault.AbandonOnDisconnect ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, sim.WorldLifetime) : null;
+                await Task.Delay(fault.LatencyMs + fault.StallMs, clientOrWorld?.Token ?? sim.WorldLifetime);
+            }
             if (fault is not null && !fault.AfterApply) Misbehave(fault);
 
             var result = info.Apply(p);
@@ -185,7 +199,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
     }
 
     void Record(long seq, string action, ActionInfo? info, string? accessKeyId, string? signatureVersion, Dictionary<string, string> merged, string? clientToken,
-        int status, string? code, string requestId, string method, long ms)
+        int status, string? code, string requestId, string method, long ms, bool clientGone)
     {
         var time = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var paramsJson = new JsonObject();
@@ -195,7 +209,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         {
             ["seq"] = seq, ["time"] = time, ["action"] = action, ["mutating"] = info?.Mutating ?? false,
             ["accessKeyId"] = accessKeyId, ["signatureVersion"] = signatureVersion, ["params"] = paramsJson, ["clientToken"] = clientToken,
-            ["httpStatus"] = status, ["code"] = code, ["requestId"] = requestId,
+            ["httpStatus"] = status, ["code"] = code, ["requestId"] = requestId, ["clientGone"] = clientGone, ["ms"] = ms,
         });
         Console.Error.WriteLine(new JsonObject
         {

@@ -6,15 +6,19 @@ namespace AliyunSim.Cloud;
 
 public sealed partial class CloudState
 {
-    /// <summary>GET /_sim/eips: every EIP with its real binding (privateIpAddress is the bound IP even for a primary IP).</summary>
-    public JsonObject Snapshot()
+    /// <summary>
+    /// GET /_sim/eips: every EIP with its real binding (privateIpAddress is the bound IP even for a primary IP). With
+    /// <paramref name="includeReleased"/> (?history=true), also every EIP released since the last reset.
+    /// </summary>
+    public JsonObject Snapshot(bool includeReleased = false)
     {
         lock (gate)
         {
             Settle();
             return new JsonObject
             {
-                ["eips"] = new JsonArray(eips.Values.OrderBy(e => e.AllocationTime).ThenBy(e => e.AllocationId, StringComparer.Ordinal)
+                ["eips"] = new JsonArray((includeReleased ? history.Values : eips.Values)
+                    .OrderBy(e => e.AllocationTime).ThenBy(e => e.AllocationId, StringComparer.Ordinal)
                     .Select(e => (JsonNode)AdminJson(e)).ToArray()),
             };
         }
@@ -42,8 +46,12 @@ public sealed partial class CloudState
         ["bandwidthPackageId"] = e.BandwidthPackageId,
         ["tags"] = new JsonObject(e.Tags.Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))),
         ["allocatedBy"] = e.AllocatedBy,
-        ["allocationTime"] = e.AllocationTime.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+        ["allocationTime"] = Time(e.AllocationTime),
+        ["releaseTime"] = e.ReleaseTime is { } r ? Time(r) : null,
+        ["goneTime"] = e.GoneTime is { } g ? Time(g) : null,
     };
+
+    static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     /// <summary>POST /_sim/eips: a user-owned EIP (allocatedBy "seed"), optionally bound at once (status InUse).</summary>
     public JsonObject CreateUserEip(string? ipAddress, IReadOnlyDictionary<string, string> tags, string? bindEni, string? bindIp)
@@ -57,9 +65,51 @@ public sealed partial class CloudState
                 AllocatedBy = "seed", ResourceGroupId = world.ResourceGroupId };
             foreach (var (k, v) in tags) eip.SetTag(k, v);
             if (bindEni is not null) BindNow(eip, bindEni, bindIp);
-            eips[eip.AllocationId] = eip;
+            Add(eip);
             return AdminJson(eip);
         }
+    }
+
+    /// <summary>
+    /// POST /_sim/eips/{id}/unassociate: a console user unbinds an InUse EIP behind the plugin's back, through
+    /// Unassociating (as the API does) or, with <paramref name="immediate"/>, at once.
+    /// </summary>
+    public JsonObject ConsoleUnassociate(string id, bool immediate)
+    {
+        lock (gate)
+        {
+            Settle();
+            var eip = Find(id);
+            if (eip.Status != EipStatus.InUse) throw Errors.IncorrectEipStatus(id, eip.Status);
+            if (immediate) Unbind(eip);
+            else StartTransition(eip, EipStatus.Unassociating, config.UnassociateMs);
+            return AdminJson(eip);
+        }
+    }
+
+    /// <summary>
+    /// DELETE /_sim/eips/{id}: a console user deletes the EIP whatever it is doing: it is unbound and leaves its
+    /// bandwidth package at once, then goes through Releasing.
+    /// </summary>
+    public JsonObject ConsoleDelete(string id)
+    {
+        lock (gate)
+        {
+            Settle();
+            var eip = Find(id);
+            if (eip.Status == EipStatus.Releasing) throw Errors.IncorrectEipStatus(id, eip.Status);
+            Unbind(eip);
+            eip.BandwidthPackageId = null;
+            eip.ReleaseTime = clock.UtcNow;
+            StartTransition(eip, EipStatus.Releasing, config.ReleaseMs);
+            return AdminJson(eip);
+        }
+    }
+
+    static void Unbind(Eip eip)
+    {
+        eip.Status = EipStatus.Available;
+        eip.InstanceId = eip.InstanceType = eip.PrivateIp = eip.Mode = eip.EniId = null;
     }
 
     void BindNow(Eip eip, string eniId, string? ip)

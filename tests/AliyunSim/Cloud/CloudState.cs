@@ -21,6 +21,8 @@ public sealed partial class CloudState
     readonly SimConfig config;
     readonly SimClock clock;
     readonly Dictionary<string, Eip> eips = new(StringComparer.Ordinal);
+    /// <summary>Every EIP since the last reset, released ones included (GET /_sim/eips?history=true).</summary>
+    readonly Dictionary<string, Eip> history = new(StringComparer.Ordinal);
 
     public CloudState(World world, SimConfig config, SimClock clock)
     {
@@ -38,13 +40,14 @@ public sealed partial class CloudState
         lock (gate)
         {
             eips.Clear();
+            history.Clear();
             foreach (var seed in world.Eips)
             {
                 var eip = new Eip { AllocationId = seed.AllocationId, IpAddress = seed.IpAddress, AllocationTime = clock.UtcNow, AllocatedBy = "seed",
                     ResourceGroupId = world.ResourceGroupId };
                 foreach (var (k, v) in seed.Tags) eip.SetTag(k, v);
                 if (seed.BindToEni is not null) BindNow(eip, seed.BindToEni, seed.BindToIp);
-                eips[eip.AllocationId] = eip;
+                Add(eip);
             }
         }
     }
@@ -62,9 +65,18 @@ public sealed partial class CloudState
                     eip.Status = EipStatus.Available;
                     eip.InstanceId = eip.InstanceType = eip.PrivateIp = eip.Mode = eip.EniId = null;
                     break;
-                case EipStatus.Releasing: eips.Remove(eip.AllocationId); break;
+                case EipStatus.Releasing:
+                    eips.Remove(eip.AllocationId);
+                    eip.GoneTime = clock.UtcNow;
+                    break;
             }
         }
+    }
+
+    void Add(Eip eip)
+    {
+        eips[eip.AllocationId] = eip;
+        history[eip.AllocationId] = eip;
     }
 
     void StartTransition(Eip eip, string status, int ms)
@@ -142,7 +154,7 @@ public sealed partial class CloudState
                 PublicIpAddressPoolId = pool ?? "", SecurityProtectionTypes = protection,
             };
             foreach (var (k, v) in tags) eip.SetTag(k, v);
-            eips[eip.AllocationId] = eip;
+            Add(eip);
             var result = new JsonObject { ["AllocationId"] = eip.AllocationId };
             if (chargeType == "PostPaid")
             {
@@ -281,6 +293,7 @@ public sealed partial class CloudState
             if (eip.BandwidthPackageId is not null && !config.ReleaseInCbwpAllowed)
                 throw new ApiException(400, "OperationUnsupported.EipInCbwp",
                     $"The EIP {id} is in the bandwidth package {eip.BandwidthPackageId}; remove it from the package first.");
+            eip.ReleaseTime = clock.UtcNow;
             StartTransition(eip, EipStatus.Releasing, config.ReleaseMs);
             return [];
         }

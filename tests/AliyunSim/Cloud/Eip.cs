@@ -39,6 +39,11 @@ public sealed class Eip
     public string? PrivateIp { get; set; }
     public string? Mode { get; set; }
 
+    /// <summary>When ReleaseEipAddress (or a console delete) was accepted; null while the EIP is alive.</summary>
+    public DateTimeOffset? ReleaseTime { get; set; }
+    /// <summary>When Releasing ended and the EIP disappeared from the account.</summary>
+    public DateTimeOffset? GoneTime { get; set; }
+
     /// <summary>Environment.TickCount64 at which the current transition completes.</summary>
     public long TransitionEndsAt { get; set; }
 

@@ -17,12 +17,14 @@ public sealed class FaultRule
     public bool Drop { get; init; }
     public int StallMs { get; init; }
     public bool AfterApply { get; init; }
+    /// <summary>Old stall semantics: a client that disconnects during the stall cancels the call (no effect happens).</summary>
+    public bool AbandonOnDisconnect { get; init; }
 
     public JsonObject ToJson() => new()
     {
         ["id"] = Id, ["action"] = Action, ["code"] = Code, ["httpStatus"] = HttpStatus, ["message"] = Message,
         ["probability"] = Probability, ["count"] = Count, ["latencyMs"] = LatencyMs, ["drop"] = Drop,
-        ["stallMs"] = StallMs, ["afterApply"] = AfterApply,
+        ["stallMs"] = StallMs, ["afterApply"] = AfterApply, ["abandonOnDisconnect"] = AbandonOnDisconnect,
     };
 }
 
@@ -49,6 +51,7 @@ public sealed class FaultRules
             Drop = drop,
             StallMs = body["stallMs"]?.GetValue<int>() ?? 0,
             AfterApply = body["afterApply"]?.GetValue<bool>() ?? false,
+            AbandonOnDisconnect = body["abandonOnDisconnect"]?.GetValue<bool>() ?? false,
         };
         if (rule.Code is null && !rule.Drop && rule.StallMs == 0 && rule.LatencyMs == 0)
             throw new ArgumentException("a fault needs code, drop, stallMs or latencyMs");
@@ -59,7 +62,7 @@ public sealed class FaultRules
             {
                 Id = nextId++, Action = rule.Action, Code = rule.Code, HttpStatus = rule.HttpStatus, Message = rule.Message,
                 Probability = rule.Probability, Count = rule.Count, LatencyMs = rule.LatencyMs, Drop = rule.Drop,
-                StallMs = rule.StallMs, AfterApply = rule.AfterApply,
+                StallMs = rule.StallMs, AfterApply = rule.AfterApply, AbandonOnDisconnect = rule.AbandonOnDisconnect,
             };
             rules.Add(rule);
         }

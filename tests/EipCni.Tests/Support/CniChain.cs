@@ -73,23 +73,27 @@ public sealed class CniChain : IDisposable
 
     public void WriteEniConf(string json) => File.WriteAllText(EniConfPath, json);
 
-    /// <summary>Runs tests/cnitool (libcni) with the given verb.</summary>
+    /// <summary>Runs tests/cnitool (libcni) with the given verb; <paramref name="env"/> adds variables (e.g. CNI_PLUGIN_TIMEOUT_MS).</summary>
     public ProcessResult Cnitool(string verb, string containerId = "pod-sandbox-1", string? capArgs = null,
-        string? validAttachments = null, string podName = "web-0", string? netnsPath = null)
+        string? validAttachments = null, string podName = "web-0", string? netnsPath = null, IDictionary<string, string>? env = null)
     {
-        var env = new Dictionary<string, string>
-        {
-            ["NETCONFPATH"] = ConfDir,
-            ["CNI_PATH"] = BinDir,
-            ["CNI_CACHE_DIR"] = CacheDir,
-            ["CNI_CONTAINERID"] = containerId,
-            ["CNI_IFNAME"] = "eth0",
-            ["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID=uid-{podName}",
-        };
-        if (capArgs is not null) env["CAP_ARGS"] = capArgs;
-        if (validAttachments is not null) env["VALID_ATTACHMENTS"] = validAttachments;
-        return ProcessRunner.Run(Path.Combine(Repo.Root, "out", "cnitool"), [verb, NetName, netnsPath ?? NetnsPath], env, timeout: TimeSpan.FromMinutes(5));
+        var vars = CnitoolEnv(containerId, podName);
+        if (capArgs is not null) vars["CAP_ARGS"] = capArgs;
+        if (validAttachments is not null) vars["VALID_ATTACHMENTS"] = validAttachments;
+        if (env is not null) foreach (var (k, v) in env) vars[k] = v;
+        return ProcessRunner.Run(Path.Combine(Repo.Root, "out", "cnitool"), [verb, NetName, netnsPath ?? NetnsPath], vars, timeout: TimeSpan.FromMinutes(5));
     }
+
+    /// <summary>The CNI_* environment libcni sees for this container (also what a direct call of the plugin gets).</summary>
+    public Dictionary<string, string> CnitoolEnv(string containerId, string podName) => new()
+    {
+        ["NETCONFPATH"] = ConfDir,
+        ["CNI_PATH"] = BinDir,
+        ["CNI_CACHE_DIR"] = CacheDir,
+        ["CNI_CONTAINERID"] = containerId,
+        ["CNI_IFNAME"] = "eth0",
+        ["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID=uid-{podName}",
+    };
 
     public static string PodAnnotations(params (string Key, string Value)[] annotations)
     {

@@ -14,9 +14,16 @@ public sealed class EipWorld : IDisposable
     private readonly HttpClient _cloud;
     private readonly HttpClient _kube;
 
-    public EipWorld()
+    public EipWorld() : this(["--associate-ms", "300", "--unassociate-ms", "300", "--release-ms", "1500"])
     {
-        Cloud = new SimProcess("aliyun-sim.sh", "--listen", "127.0.0.1:0", "--associate-ms", "300", "--unassociate-ms", "300", "--release-ms", "1500");
+    }
+
+    /// <summary>Simulators started with other cloud flags (see tests/AliyunSim/README.md), e.g. a seed file.</summary>
+    public static EipWorld WithCloudFlags(params string[] cloudFlags) => new(cloudFlags);
+
+    private EipWorld(string[] cloudFlags)
+    {
+        Cloud = new SimProcess("aliyun-sim.sh", ["--listen", "127.0.0.1:0", .. cloudFlags]);
         Kube = new SimProcess("kube-sim.sh", "--listen", "127.0.0.1:0");
         _cloud = new HttpClient { BaseAddress = new Uri(Cloud.Url), Timeout = TimeSpan.FromSeconds(30) };
         _kube = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true })
@@ -41,10 +48,11 @@ public sealed class EipWorld : IDisposable
         Post(_kube, "/_sim/reset", new JsonObject());
     }
 
-    /// <summary>A CNI chain whose eip-cni talks to these simulators, with eni_conf written.</summary>
-    public CniChain Chain(bool enableEipPool = true, bool allowRob = false, Action<JsonObject>? edit = null)
+    /// <summary>A CNI chain whose eip-cni talks to these simulators, with eni_conf written; host-local hands out rangeStart..rangeEnd.</summary>
+    public CniChain Chain(bool enableEipPool = true, bool allowRob = false, Action<JsonObject>? edit = null,
+        string rangeStart = "10.250.0.2", string rangeEnd = "10.250.0.40")
     {
-        var chain = new CniChain(p =>
+        var chain = new CniChain(rangeStart: rangeStart, rangeEnd: rangeEnd, editEipPlugin: p =>
         {
             p["clusterId"] = "c-e2e";
             p["kubeconfig"] = Kube.Ready["kubeconfig"]!.GetValue<string>();
@@ -86,6 +94,19 @@ public sealed class EipWorld : IDisposable
     public JsonNode[] ApiEips() => Eips().Where(e => e!["allocatedBy"]!.GetValue<string>() == "api").Select(e => e!).ToArray();
 
     public JsonObject Eip(string id) => Eips().Single(e => e!["allocationId"]!.GetValue<string>() == id)!.AsObject();
+
+    /// <summary>Every EIP since the last reset, released ones included (releaseTime, goneTime).</summary>
+    public JsonArray EipHistory() => Get(_cloud, "/_sim/eips?history=true")["eips"]!.AsArray();
+
+    /// <summary>A console user unbinds the EIP behind the plugin's back (through Unassociating, or at once).</summary>
+    public void ConsoleUnassociate(string id, bool immediate) => Post(_cloud, $"/_sim/eips/{id}/unassociate{(immediate ? "?immediate=true" : "")}", new JsonObject());
+
+    /// <summary>A console user deletes the EIP (unbound and released whatever it was doing).</summary>
+    public void ConsoleDelete(string id)
+    {
+        using var r = _cloud.DeleteAsync($"/_sim/eips/{id}").GetAwaiter().GetResult();
+        if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"DELETE /_sim/eips/{id}: {(int)r.StatusCode} {r.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
+    }
 
     public JsonArray CloudRequests() => Get(_cloud, "/_sim/requests")["requests"]!.AsArray();
 
