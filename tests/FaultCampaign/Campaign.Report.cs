@@ -18,7 +18,7 @@ public sealed partial class Campaign
     const int ExamplesPerClass = 4;
 
     CampaignReport Report(Stopwatch clock, TimeSpan elapsedAtChecks, JsonNode[] history, JsonNode[] requests, LogFigures log, MutatingCalls calls,
-        CallOutcome gc, int leakedAfterGc, int stuckAfterGc)
+        CallOutcome gc, int pendingEips, int pendingRecords)
     {
         var lives = lifecycles.Values.OrderBy(l => l.Number).ToArray();
         var attempts = lives.SelectMany(l => l.Attempts).ToArray();
@@ -52,7 +52,7 @@ public sealed partial class Campaign
         var misAdd = findings.Count("misbound-add");
         var misDel = findings.Count("misbound-del");
         var userEip = findings.Count("user-eip");
-        w.WriteLine($"   1 leaked: {leaked} EIP(s) the run created still allocated at the end");
+        w.WriteLine($"   1 leaked: {leaked} EIP(s) the run created still allocated after the final pass");
         w.WriteLine($"   2 misbound at ADD: {misAdd} successful ADD(s) whose pod IP did not carry exactly the pod's EIP, InUse");
         w.WriteLine($"   3 misbound at DEL: {misDel} successful DEL(s) that left the sandbox's EIP associated");
         w.WriteLine($"   4 duplicates: {duplicates} time(s) a container had two EIPs at once (counted in leaked)");
@@ -61,13 +61,14 @@ public sealed partial class Campaign
         w.WriteLine($"   7 crashes: {findings.Count("crash")} call(s) where eip-cni exited without exactly one CNI error (999, garbage, nothing); " +
             $"{all.Count(c => c.Kind == CallKind.Killed)} call(s) SIGKILLed by the runtime at its deadline (not crashes)");
         w.WriteLine($"   8 secrets: {findings.Count("secret")} place(s) carrying the AccessKey ID or secret (log, state dir, cnitool output, API server)");
-        w.WriteLine($"   9 stuck: {findings.Count("stuck")} journal record(s) no DEL finished: " +
+        w.WriteLine($"   9 stuck: {findings.Count("stuck")} journal record(s) left after the final pass: " +
             string.Join(", ", findings.Of("stuck").GroupBy(v => v.What.Split(',')[0]).Select(g => $"{g.Count()} {g.Key.Replace("journal record left: ", "", StringComparison.Ordinal)}")));
         w.WriteLine($"  10 mutating cloud calls per fault-free automatic lifecycle (minimum 4: Allocate, Associate, Unassociate, Release): " +
             Spread(calls.FaultFree) + $"; in a bandwidth package (minimum 6, + Add/RemoveCommonBandwidthPackageIp): {Spread(calls.FaultFreeInPackage)}" +
             $"; every automatic lifecycle: mean {(calls.Automatic.Length == 0 ? 0 : calls.Automatic.Average()):0.0}, max {(calls.Automatic.Length == 0 ? 0 : calls.Automatic.Max())}");
         w.WriteLine($"      log: {log.Lines} lines, {log.Torn} not JSON, {log.ResultLines} result lines, {log.Lost} missing for finished calls, {log.Extra} more than calls");
-        w.WriteLine($"   after one `cnitool gc` (no list, the agent's stand-in; {gc.Brief}): {leakedAfterGc} leaked, {stuckAfterGc} stuck");
+        w.WriteLine($"   deferred work when the last DEL returned: {pendingEips} EIP(s) of the run still allocated, {pendingRecords} journal record(s); " +
+            $"the final pass (`cnitool gc` with no list, what the agent runs; {gc.Brief}) must finish all of it");
         if (findings.Count("harness") > 0) w.WriteLine($"   HARNESS ERRORS: {findings.Count("harness")} (the campaign itself failed; see below)");
         w.WriteLine($"   runtime: {clock.Elapsed.TotalSeconds:0} s");
 

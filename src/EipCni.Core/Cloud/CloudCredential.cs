@@ -1,13 +1,16 @@
 namespace EipCni.Cloud;
 
-/// <summary>An AccessKey pair, with an STS token and expiry for temporary credentials. <see cref="ToString"/> never prints secrets.</summary>
+/// <summary>
+/// An AccessKey pair, with an STS token and expiry for temporary credentials. <see cref="ToString"/> prints neither
+/// the secret nor the AccessKey ID: the ID names the account's key and is an identity an attacker wants too.
+/// </summary>
 public sealed record CloudCredential(string AccessKeyId, string AccessKeySecret, string? SecurityToken, DateTimeOffset? Expiration, string Source)
 {
     /// <summary>True when the credential expires within <paramref name="margin"/> of <paramref name="now"/>.</summary>
     public bool ExpiresWithin(TimeSpan margin, DateTimeOffset now) => Expiration is { } e && e - now < margin;
 
     public override string ToString() =>
-        $"CloudCredential {{ Source = {Source}, AccessKeyId = {AccessKeyId}, Temporary = {SecurityToken is not null}, Expiration = {Expiration?.ToString("O") ?? "none"} }}";
+        $"CloudCredential {{ Source = {Source}, Temporary = {SecurityToken is not null}, Expiration = {Expiration?.ToString("O") ?? "none"} }}";
 }
 
 /// <summary>Where the signed calls get their credential from (resolved lazily, on the first call).</summary>

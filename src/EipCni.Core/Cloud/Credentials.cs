@@ -161,7 +161,7 @@ public sealed class TemporaryCredentials : ICredentialSource
             // Another process may have refreshed while we waited for the lock.
             if (ReadCache() is { } refreshed) return _current = refreshed;
             var fresh = await _fetcher.FetchAsync(cancellationToken).ConfigureAwait(false);
-            _log.Write(LogLevel.Info, "fetched a temporary cloud credential", ("source", fresh.Source), ("accessKeyId", fresh.AccessKeyId),
+            _log.Write(LogLevel.Info, "fetched a temporary cloud credential", ("source", fresh.Source),
                 ("expiration", fresh.Expiration?.ToString("O", CultureInfo.InvariantCulture)));
             WriteCache(fresh);
             return _current = fresh;

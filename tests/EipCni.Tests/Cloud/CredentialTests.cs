@@ -247,7 +247,9 @@ public sealed class CredentialTests : IDisposable
     {
         var c = new CloudCredential("STS.id", StsSecret, TestCloud.StsToken, DateTimeOffset.UtcNow, "rrsa");
         var text = c.ToString();
-        Assert.Contains("STS.id", text);
+        Assert.Contains("rrsa", text);
+        Assert.DoesNotContain("STS.id", text); // the AccessKey ID is an identity: not in logs either (a debug line printed it)
+        Assert.DoesNotContain("STS.id", new StaticCredentialSource(c).ToString());
         Assert.DoesNotContain(StsSecret, text);
         Assert.DoesNotContain(TestCloud.StsToken, text);
         Assert.DoesNotContain(ConfSecret, new CloudOptions { StateDir = "/x", AccessKeyId = "a", AccessKeySecret = ConfSecret }.ToString());
