@@ -68,12 +68,15 @@ public static class CloudErrorCodes
 
     /// <summary>
     /// Retryable: throttling, conflicts with work in progress, transient server trouble, any 5xx, and no answer.
+    /// <c>SignatureNonceUsed</c> too: only a copy of an attempt re-sent below us reuses a nonce (the first copy may have
+    /// been carried out, its answer lost); a retry is signed afresh, and a repeated mutation is harmless (ClientTokens
+    /// replay the first answer; a repeated release or tag finds its work done).
     /// Everything else is final (bad parameters, permissions, quota, wrong status).
     /// </summary>
     public static bool IsRetryable(string code, int httpStatus) =>
         code.StartsWith("Throttling", StringComparison.Ordinal)
         || code is "TaskConflict" or "OperationConflict" or "LastTokenProcessing" or "OperationFailed.LastTokenProcessing"
-            or "ServiceUnavailable" or "InternalError" or "SystemBusy"
+            or "ServiceUnavailable" or "InternalError" or "SystemBusy" or "SignatureNonceUsed"
             or RequestTimeout or ConnectionFailed or DeadlineExceeded
         || httpStatus >= 500;
 }

@@ -167,7 +167,16 @@ public sealed class OpenApiClient
         else
         {
             var canonicalQuery = AcsSigner.CanonicalQuery(call.Parameters);
-            request = new HttpRequestMessage(HttpMethod.Post, BuildUri(endpoint, canonicalQuery));
+            request = new HttpRequestMessage(HttpMethod.Post, BuildUri(endpoint, canonicalQuery))
+            {
+                // An empty body, sent as an empty body (Content-Length: 0, no content-type, so the signature is the same).
+                // It stops SocketsHttpHandler from re-sending this very request on its own: the pool re-sends a request
+                // whose answer ended before its first byte (a kept-alive connection closed by the server or a load
+                // balancer), but only while no request content has been sent. Its copy would carry our nonce again and
+                // the cloud would answer SignatureNonceUsed, even though the first copy may have been carried out. No
+                // option turns that re-send off; this keeps connection reuse, and our own retry signs afresh.
+                Content = new ByteArrayContent([]),
+            };
             var headers = new List<KeyValuePair<string, string>>
             {
                 new("host", endpoint.Authority),
