@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using EipCni.Tests.Cni;
+using EipCni.Tests.Support;
+using static EipCni.Tests.E2e.FailureE2e;
+
+namespace EipCni.Tests.E2e;
+
+/// <summary>
+/// Failures a person reads: the CNI error on stdout, the log and the journal's lastError, from the published binaries.
+/// They read as sentences: no resource keys of the framework (<c>IO_FileNotFound_FileName</c>), no HTML-safe escapes
+/// (<c>\u0022</c>), no phrase said twice.
+/// </summary>
+public partial class ReadableErrorTests : IClassFixture<EipWorld>
+{
+    private readonly EipWorld _world;
+
+    public ReadableErrorTests(EipWorld world)
+    {
+        _world = world;
+        _world.Reset();
+    }
+
+    [GeneratedRegex(@"\b[A-Z][A-Za-z]+_[A-Za-z_]+\b")]
+    private static partial Regex ResourceKey();
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex Word();
+
+    /// <summary>Checks one text a person reads (a message, details, an error field).</summary>
+    private static void AssertSentence(string where, string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        Assert.False(ResourceKey().IsMatch(text), $"{where} holds a resource key: {text}");
+        // Words only: paths, addresses and numbers may well appear twice (a path in the message and in the cause).
+        var words = text.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(t => !t.Contains('/') && !t.Any(char.IsDigit))
+            .Select(t => Word().Match(t).Value).Where(w => w.Length > 0).ToArray();
+        var pairs = words.Zip(words.Skip(1), (a, b) => a + " " + b).ToArray();
+        var repeated = pairs.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        Assert.True(repeated.Length == 0, $"{where} says \"{string.Join("\", \"", repeated)}\" twice: {text}");
+    }
+
+    /// <summary>The raw text of a JSON document (stdout, a log line, a record) and each of its human-readable fields.</summary>
+    private static void AssertReadableJson(string where, string raw, params string[] fields)
+    {
+        Assert.DoesNotContain(@"\u0022", raw);
+        using var doc = JsonDocument.Parse(raw);
+        foreach (var f in fields)
+            if (doc.RootElement.TryGetProperty(f, out var v) && v.ValueKind == JsonValueKind.String) AssertSentence($"{where} {f}", v.GetString());
+    }
+
+    private static void AssertReadableOutput(ProcessResult r, string[] logLines)
+    {
+        AssertReadableJson("stdout", r.Stdout, "msg", "details");
+        Assert.NotEmpty(logLines);
+        foreach (var line in logLines) AssertReadableJson("log line", line, "msg", "error", "details");
+    }
+
+    private static ProcessResult Add(PluginWorld world, JsonObject conf) =>
+        NativePlugin.Invoke(NativePlugin.Env("ADD"), conf.ToJsonString());
+
+    [Fact]
+    public void An_eni_conf_that_cannot_be_read_is_named_in_words()
+    {
+        using var world = new PluginWorld();
+        Directory.CreateDirectory(world.EniConfPath); // a directory where the file should be
+
+        var r = Add(world, world.Config());
+
+        NativePlugin.AssertError(r, 5, world.EniConfPath);
+        AssertReadableOutput(r, world.LogLines());
+    }
+
+    [Fact]
+    public void A_missing_kubeconfig_is_named_in_words()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var conf = world.Config();
+        var kubeconfig = Path.Combine(world.Dir, "missing.kubeconfig");
+        conf["kubeconfig"] = kubeconfig; // no annotations from the runtime: the pod must be read from the API server
+
+        var r = Add(world, conf);
+
+        NativePlugin.AssertError(r, 7, kubeconfig);
+        AssertReadableOutput(r, world.LogLines());
+    }
+
+    private static int ClosedPort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port; // closed again when the listener is disposed
+    }
+}
