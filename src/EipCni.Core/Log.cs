@@ -55,7 +55,7 @@ public sealed class JsonLineLog : ILog
     {
         if (!IsEnabled(level)) return;
         var buffer = new MemoryStream(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, ReadableJson.Compact))
         {
             w.WriteStartObject();
             w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"));

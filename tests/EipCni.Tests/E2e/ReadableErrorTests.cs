@@ -89,6 +89,17 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
         AssertReadableOutput(r, world.LogLines());
     }
 
+    [Fact]
+    public void Quotes_in_an_error_are_written_as_quotes()
+    {
+        using var world = new PluginWorld();
+        var r = Add(world, world.Config(cniVersion: "9.9.9"));
+
+        NativePlugin.AssertError(r, 1, "\"9.9.9\"");
+        Assert.Contains("\\\"9.9.9\\\"", r.Stdout);
+        AssertReadableOutput(r, world.LogLines());
+    }
+
     private static int ClosedPort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
