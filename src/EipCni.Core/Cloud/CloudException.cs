@@ -45,9 +45,10 @@ public sealed class CloudException : Exception
 
     private static string Format(string action, string code, string message, string? requestId, int httpStatus)
     {
-        var where = httpStatus > 0 ? $"HTTP {httpStatus}" : "no answer";
+        // Without an answer there is neither status nor request ID; the client-side code and message say what happened.
+        if (httpStatus == 0) return $"{action} failed: {code}: {message}";
         var id = requestId is null ? "" : $", RequestId {requestId}";
-        return $"{action} failed: {code}: {message} ({where}{id})";
+        return $"{action} failed: {code}: {message} (HTTP {httpStatus}{id})";
     }
 }
 

@@ -90,6 +90,45 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
     }
 
     [Fact]
+    public void An_api_server_refusing_connections_is_reported_once_after_the_retries()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var kubeconfig = Path.Combine(world.Dir, "kubeconfig");
+        File.WriteAllText(kubeconfig, $$$"""
+            {"apiVersion":"v1","kind":"Config","current-context":"c",
+             "clusters":[{"name":"c","cluster":{"server":"https://127.0.0.1:{{{ClosedPort()}}}"}}],
+             "contexts":[{"name":"c","context":{"cluster":"c","user":"u"}}],
+             "users":[{"name":"u","user":{"token":"t"}}]}
+            """);
+        var conf = world.Config();
+        conf["kubeconfig"] = kubeconfig;
+        conf["addTimeoutSeconds"] = 30; // room for every attempt: the message says how retries ended
+
+        var r = Add(world, conf);
+
+        NativePlugin.AssertError(r, 11, "cannot read pod default/web-0");
+        AssertReadableOutput(r, world.LogLines());
+    }
+
+    [Fact]
+    public void A_cloud_that_never_answers_within_a_tiny_budget_is_reported_in_words()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true","access_key":"ak","access_secret":"sk","region_id":"cn-hangzhou"}""");
+        using var silent = new TcpListener(IPAddress.Loopback, 0); // accepts, never answers
+        silent.Start(100);
+        var url = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        var conf = world.Config();
+        conf["addTimeoutSeconds"] = 5;
+        conf["endpoints"] = new JsonObject { ["vpc"] = url, ["ecs"] = url, ["sts"] = url, ["metadata"] = url };
+        conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { [WantsEip] = "true" } };
+
+        var r = Add(world, conf);
+
+        NativePlugin.AssertError(r, 11);
+        AssertReadableOutput(r, world.LogLines());
+    }
+
+    [Fact]
     public void Quotes_in_an_error_are_written_as_quotes()
     {
         using var world = new PluginWorld();
@@ -98,6 +137,28 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
         NativePlugin.AssertError(r, 1, "\"9.9.9\"");
         Assert.Contains("\\\"9.9.9\\\"", r.Stdout);
         AssertReadableOutput(r, world.LogLines());
+    }
+
+    [Fact]
+    public void The_journal_says_in_words_why_a_release_is_pending()
+    {
+        using var chain = _world.Chain(edit: p => p["delTimeoutSeconds"] = 2);
+        _world.CreatePod("web-0", AutoEip);
+        var add = chain.Plugin("ADD", "readable-1", "10.250.0.31", annotations: AutoEip);
+        Assert.True(add.ExitCode == 0, add.Stdout + chain.Log());
+        _world.CloudFault(Fault("*", stallMs: 15000)); // the cloud stops answering
+
+        var del = chain.Plugin("DEL", "readable-1", "10.250.0.31", annotations: AutoEip);
+
+        Assert.True(del.ExitCode == 0, del.Stdout + chain.Log());
+        var record = chain.JournalRecord("readable-1");
+        Assert.NotNull(record);
+        var lastError = record.Str("lastError");
+        Assert.False(string.IsNullOrEmpty(lastError), record.ToJsonString());
+        AssertSentence("journal lastError", lastError);
+        foreach (var file in Directory.GetFiles(Path.Combine(chain.StateDir, "networks", chain.NetName), "*.json"))
+            Assert.DoesNotContain(@"\u0022", File.ReadAllText(file));
+        foreach (var line in chain.LogLines()) AssertReadableJson("log line", line, "msg", "error", "details");
     }
 
     private static int ClosedPort()
