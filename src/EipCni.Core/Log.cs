@@ -1,5 +1,6 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using Tmds.Linux;
 
 namespace EipCni;
 
@@ -23,12 +24,23 @@ public sealed class NullLog : ILog
     public void Write(LogLevel level, string message, params (string Key, object? Value)[] fields) { }
 }
 
-/// <summary>Appends JSON lines to a file; each line is written with a single append so concurrent plugin processes do not interleave.</summary>
+/// <summary>
+/// Appends JSON lines to a file shared by every plugin process on the node: each line is one <c>write(2)</c> on a
+/// descriptor opened with <c>O_APPEND</c>, so the kernel puts every line at the end of the file, whole.
+/// </summary>
+/// <remarks>
+/// Not a <see cref="FileStream"/>: with <see cref="FileMode.Append"/> it seeks to the end once and then writes at its
+/// own position (<c>pwrite</c>), so two processes that open the file at the same moment write over each other's line.
+/// The file is opened per line (a rotated log is followed at once) with <c>O_NOFOLLOW</c>: a symbolic link planted in
+/// the log directory must not turn a root process's log into a write to another file.
+/// </remarks>
 public sealed class JsonLineLog : ILog
 {
+    private const uint Mode0640 = 0b110_100_000;
     private readonly string _path;
     private readonly LogLevel _min;
     private readonly string _invocation;
+    private bool _failureReported;
 
     public JsonLineLog(string path, LogLevel min, string invocation)
     {
@@ -42,32 +54,73 @@ public sealed class JsonLineLog : ILog
     public void Write(LogLevel level, string message, params (string Key, object? Value)[] fields)
     {
         if (!IsEnabled(level)) return;
+        var buffer = new MemoryStream(256);
+        using (var w = new Utf8JsonWriter(buffer, ReadableJson.Compact))
+        {
+            w.WriteStartObject();
+            w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"));
+            w.WriteString("level", LevelName(level));
+            w.WriteString("msg", message);
+            w.WriteString("invocation", _invocation);
+            w.WriteNumber("pid", Environment.ProcessId);
+            foreach (var (key, value) in fields) WriteField(w, key, value);
+            w.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
         try
         {
-            var buffer = new MemoryStream(256);
-            using (var w = new Utf8JsonWriter(buffer))
-            {
-                w.WriteStartObject();
-                w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"));
-                w.WriteString("level", LevelName(level));
-                w.WriteString("msg", message);
-                w.WriteString("invocation", _invocation);
-                w.WriteNumber("pid", Environment.ProcessId);
-                foreach (var (key, value) in fields) WriteField(w, key, value);
-                w.WriteEndObject();
-            }
-            buffer.WriteByte((byte)'\n');
             var dir = Path.GetDirectoryName(_path);
             if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-            using var fs = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-            fs.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            Append(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Logging must never fail a CNI call; stderr is the last resort (libcni keeps it, nobody else sees it).
-            Console.Error.WriteLine($"eip-cni: cannot write log {_path}: {e.Message}");
+            // Logging must never fail a CNI call; stderr is the last resort (libcni keeps it, nobody else sees it). Once
+            // per log: the engine writes many lines, and each would fail the same way.
+            if (_failureReported) return;
+            _failureReported = true;
+            Console.Error.WriteLine($"eip-cni: cannot write log {_path}: {e.Message}; the call goes on without it");
         }
     }
+
+    private void Append(ReadOnlySpan<byte> line)
+    {
+        var fd = open(_path, LibC.O_WRONLY | LibC.O_APPEND | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, Mode0640);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException(errno == LibC.ELOOP
+                ? "it is a symbolic link, which eip-cni does not follow"
+                : Marshal.GetPInvokeErrorMessage(errno));
+        }
+        try
+        {
+            while (!line.IsEmpty)
+            {
+                var written = write(fd, ref MemoryMarshal.GetReference(line), line.Length);
+                if (written < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.EINTR) continue;
+                    throw new IOException(Marshal.GetPInvokeErrorMessage(errno));
+                }
+                line = line[(int)written..]; // a short write (a full disk, a signal): the rest follows
+            }
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    [DllImport("libc.so.6", SetLastError = true)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
+
+    [DllImport("libc.so.6", SetLastError = true)]
+    private static extern nint write(int fd, ref byte buffer, nint count);
+
+    [DllImport("libc.so.6")]
+    private static extern int close(int fd);
 
     public static string LevelName(LogLevel level) => level switch
     {

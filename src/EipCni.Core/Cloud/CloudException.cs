@@ -45,9 +45,10 @@ public sealed class CloudException : Exception
 
     private static string Format(string action, string code, string message, string? requestId, int httpStatus)
     {
-        var where = httpStatus > 0 ? $"HTTP {httpStatus}" : "no answer";
+        // Without an answer there is neither status nor request ID; the client-side code and message say what happened.
+        if (httpStatus == 0) return $"{action} failed: {code}: {message}";
         var id = requestId is null ? "" : $", RequestId {requestId}";
-        return $"{action} failed: {code}: {message} ({where}{id})";
+        return $"{action} failed: {code}: {message} (HTTP {httpStatus}{id})";
     }
 }
 
@@ -68,12 +69,15 @@ public static class CloudErrorCodes
 
     /// <summary>
     /// Retryable: throttling, conflicts with work in progress, transient server trouble, any 5xx, and no answer.
+    /// <c>SignatureNonceUsed</c> too: only a copy of an attempt re-sent below us reuses a nonce (the first copy may have
+    /// been carried out, its answer lost); a retry is signed afresh, and a repeated mutation is harmless (ClientTokens
+    /// replay the first answer; a repeated release or tag finds its work done).
     /// Everything else is final (bad parameters, permissions, quota, wrong status).
     /// </summary>
     public static bool IsRetryable(string code, int httpStatus) =>
         code.StartsWith("Throttling", StringComparison.Ordinal)
         || code is "TaskConflict" or "OperationConflict" or "LastTokenProcessing" or "OperationFailed.LastTokenProcessing"
-            or "ServiceUnavailable" or "InternalError" or "SystemBusy"
+            or "ServiceUnavailable" or "InternalError" or "SystemBusy" or "SignatureNonceUsed"
             or RequestTimeout or ConnectionFailed or DeadlineExceeded
         || httpStatus >= 500;
 }

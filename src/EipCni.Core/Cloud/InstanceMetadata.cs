@@ -124,7 +124,7 @@ public sealed class InstanceMetadata : IInstanceMetadata
             }
             catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
             {
-                throw last ?? new CloudException(action, CloudErrorCodes.DeadlineExceeded, "no answer within the invocation's budget", null, 0, innerException: e);
+                throw last ?? new CloudException(action, CloudErrorCodes.DeadlineExceeded, "no answer before the budget of this CNI call ran out", null, 0, innerException: e);
             }
             catch (CloudException e) when (e.IsRetryable)
             {
@@ -191,7 +191,7 @@ public sealed class InstanceMetadata : IInstanceMetadata
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            throw new CloudException(action, CloudErrorCodes.ConnectionFailed, e.Message, null, 0, innerException: e);
+            throw new CloudException(action, CloudErrorCodes.ConnectionFailed, OpenApiClient.DescribeConnectionError(e, uri), null, 0, innerException: e);
         }
     }
 

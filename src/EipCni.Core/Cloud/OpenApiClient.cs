@@ -72,7 +72,7 @@ public sealed class OpenApiClient
             catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
             {
                 throw last ?? new CloudException(call.Action, CloudErrorCodes.DeadlineExceeded,
-                    "no answer within the invocation's budget", null, 0, innerException: e);
+                    "no answer before the budget of this CNI call ran out", null, 0, innerException: e);
             }
             catch (CloudException e) when (!credentialRefreshed && used.Value?.SecurityToken is not null && IsRejectedCredential(e.Code))
             {
@@ -141,7 +141,7 @@ public sealed class OpenApiClient
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            throw new CloudException(call.Action, CloudErrorCodes.ConnectionFailed, DescribeConnectionError(e), null, 0, innerException: e);
+            throw new CloudException(call.Action, CloudErrorCodes.ConnectionFailed, DescribeConnectionError(e, call.Endpoint), null, 0, innerException: e);
         }
     }
 
@@ -167,7 +167,16 @@ public sealed class OpenApiClient
         else
         {
             var canonicalQuery = AcsSigner.CanonicalQuery(call.Parameters);
-            request = new HttpRequestMessage(HttpMethod.Post, BuildUri(endpoint, canonicalQuery));
+            request = new HttpRequestMessage(HttpMethod.Post, BuildUri(endpoint, canonicalQuery))
+            {
+                // An empty body, sent as an empty body (Content-Length: 0, no content-type, so the signature is the same).
+                // It stops SocketsHttpHandler from re-sending this very request on its own: the pool re-sends a request
+                // whose answer ended before its first byte (a kept-alive connection closed by the server or a load
+                // balancer), but only while no request content has been sent. Its copy would carry our nonce again and
+                // the cloud would answer SignatureNonceUsed, even though the first copy may have been carried out. No
+                // option turns that re-send off; this keeps connection reuse, and our own retry signs afresh.
+                Content = new ByteArrayContent([]),
+            };
             var headers = new List<KeyValuePair<string, string>>
             {
                 new("host", endpoint.Authority),
@@ -274,11 +283,26 @@ public sealed class OpenApiClient
         return text.Length > 0 ? text : reason ?? "no message";
     }
 
-    private static string DescribeConnectionError(Exception e) => e switch
+    /// <summary>A failed connection in words, naming the endpoint once: "cannot connect to host:port: Connection refused".</summary>
+    internal static string DescribeConnectionError(Exception e, Uri endpoint)
     {
-        HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } h => $"{h.HttpRequestError}: {h.Message}",
-        _ => e.Message,
-    };
+        var authority = endpoint.Authority;
+        var what = (e as HttpRequestException)?.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => $"cannot resolve the name of {authority}",
+            HttpRequestError.ConnectionError => $"cannot connect to {authority}",
+            HttpRequestError.SecureConnectionError => $"TLS handshake with {authority} failed",
+            HttpRequestError.ResponseEnded => $"{authority} closed the connection before the answer was complete",
+            _ => $"the connection to {authority} failed",
+        };
+        // A specific HttpRequestException says it best; a generic one ("An error occurred while sending the request")
+        // wraps the real cause (e.g. "Connection reset by peer").
+        var cause = e;
+        if (e is not HttpRequestException { HttpRequestError: not HttpRequestError.Unknown })
+            while (cause.InnerException is { } inner) cause = inner;
+        var detail = cause.Message.Replace($" ({authority})", "", StringComparison.Ordinal).TrimEnd('.');
+        return $"{what}: {detail}";
+    }
 
     private static bool IsRejectedCredential(string code) =>
         code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code == "InvalidAccessKeyId.NotFound";

@@ -265,7 +265,7 @@ public sealed class Plugin
     {
         try
         {
-            using var w = new Utf8JsonWriter(_stdout, new JsonWriterOptions { Indented = true });
+            using var w = new Utf8JsonWriter(_stdout, ReadableJson.Indented);
             w.WriteStartObject();
             w.WriteString("cniVersion", cniVersion);
             w.WriteNumber("code", error.Code);

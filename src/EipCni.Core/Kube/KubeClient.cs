@@ -107,7 +107,10 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
                     var why = _trust?.LastRejection ?? e.InnerException?.Message ?? e.Message;
                     throw new KubeException(0, "TlsRejected", $"TLS handshake with {_config.Server.Authority} failed: {why}", method.Method, path, attempt, e);
                 }
-                last = new KubeException(0, "ConnectionFailed", $"{_config.Server.Authority}: {e.Message}", method.Method, path, attempt, e);
+                // SocketsHttpHandler's connect errors name the endpoint already ("Connection refused (host:port)").
+                var authority = _config.Server.Authority;
+                var failure = e.Message.Contains(authority, StringComparison.Ordinal) ? e.Message : $"{authority}: {e.Message}";
+                last = new KubeException(0, "ConnectionFailed", failure, method.Method, path, attempt, e);
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -119,7 +122,7 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             }
 
             if (attempt >= _options.MaxAttempts)
-                throw last.WithAttempts(attempt, $"gave up after {attempt} attempts", null);
+                throw last.WithAttempts(attempt, "gave up", null);
 
             var delay = Backoff(attempt, retryAfter);
             _log.Write(LogLevel.Warn, "kubernetes call failed, retrying",
@@ -137,7 +140,7 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
     }
 
     private static KubeException GaveUp(KubeException? last, HttpMethod method, string path, int attempt, OperationCanceledException e) =>
-        last?.WithAttempts(attempt, $"deadline reached after {attempt} attempts", e)
+        last?.WithAttempts(attempt, "the budget of this CNI call ran out", e)
         ?? new KubeException(0, "Timeout", "deadline reached before the API server answered", method.Method, path, attempt, e);
 
     /// <summary>Jittered exponential backoff, or the server's Retry-After (capped) when it gave one.</summary>

@@ -36,6 +36,7 @@ public sealed class KubeException : Exception
     /// <summary>Worth trying again later: no answer, throttled, or a server-side failure.</summary>
     public bool IsTransient => StatusCode is 0 or 429 or >= 500 && Reason != "TlsRejected";
 
+    /// <summary>The same failure after <paramref name="attempts"/> (the message counts them once) with why retries ended.</summary>
     internal KubeException WithAttempts(int attempts, string note, Exception? inner) =>
         new(StatusCode, Reason, $"{ServerMessage} ({note})", Method, Path, attempts, inner ?? InnerException);
 

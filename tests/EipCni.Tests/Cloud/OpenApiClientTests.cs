@@ -73,6 +73,8 @@ public sealed class OpenApiClientTests
         { 500, "InternalError", true },
         { 400, "SystemBusy", true },
         { 502, "BadGateway", true },
+        // Only a re-sent copy of a request reuses a nonce; a retry is signed afresh, and ClientTokens keep it idempotent.
+        { 400, "SignatureNonceUsed", true },
         { 400, "SignatureDoesNotMatch", false },
         { 400, "InvalidParameter", false },
         { 400, "QuotaExceeded.Eip", false },

@@ -31,15 +31,16 @@ public sealed class SimulatorClientTests : IClassFixture<SimulatorFixture>, IAsy
         return Task.CompletedTask;
     }
 
-    private CloudClients Clients(string? secret = null, bool staticKey = true, Dictionary<string, string>? env = null, int maxCalls = 4)
+    private CloudClients Clients(string? secret = null, bool staticKey = true, Dictionary<string, string>? env = null, int maxCalls = 4, Uri? endpoint = null)
     {
+        endpoint ??= _sim.Url;
         var options = new CloudOptions
         {
             RegionId = _sim.Region,
-            VpcEndpoint = _sim.Url,
-            EcsEndpoint = _sim.Url,
-            StsEndpoint = _sim.Url,
-            MetadataEndpoint = _sim.Url,
+            VpcEndpoint = endpoint,
+            EcsEndpoint = endpoint,
+            StsEndpoint = endpoint,
+            MetadataEndpoint = endpoint,
             AccessKeyId = staticKey ? _sim.AccessKeyId : null,
             AccessKeySecret = staticKey ? secret ?? _sim.AccessKeySecret : null,
             StateDir = _stateDir,
@@ -175,6 +176,30 @@ public sealed class SimulatorClientTests : IClassFixture<SimulatorFixture>, IAsy
         Assert.All(attempts, a => Assert.Equal(token, (string?)a["clientToken"]));
         var mine = (await _sim.EipsAsync()).Where(e => (string?)e["allocatedBy"] == "api").ToList();
         Assert.Equal(result.AllocationId, (string?)Assert.Single(mine)["allocationId"]);
+    }
+
+    [SimFact]
+    public async Task AnswerLostOnAReusedConnectionIsReplayedWithAFreshSignature()
+    {
+        // A warm-up call leaves a kept-alive connection in the pool; the answer is then lost on that reused connection
+        // (closed with a FIN, as a load balancer does), the case in which .NET's connection pool would re-send the very
+        // same signed request by itself: same nonce, and the cloud says SignatureNonceUsed.
+        await using var balancer = new GracefulCloseProxy(_sim.Url);
+        var cloud = Clients(endpoint: balancer.Url);
+        await cloud.Eip.DescribeEipAddressesAsync(new EipQuery(), Budget());
+        await _sim.PostAsync("/_sim/faults", new JsonObject { ["action"] = "AllocateEipAddress", ["drop"] = true, ["afterApply"] = true, ["count"] = 1 });
+        var token = "reused-" + Guid.NewGuid().ToString("N")[..16];
+
+        var result = await cloud.Eip.AllocateEipAddressAsync(new AllocateEipRequest { ClientToken = token, Bandwidth = "5" }, Budget());
+
+        var attempts = await _sim.RequestsAsync("AllocateEipAddress");
+        Assert.DoesNotContain(attempts, a => (string?)a["code"] == "SignatureNonceUsed");
+        Assert.Equal(2, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal(token, (string?)a["clientToken"]));
+        var mine = (await _sim.EipsAsync()).Where(e => (string?)e["allocatedBy"] == "api").ToList();
+        Assert.Equal(result.AllocationId, (string?)Assert.Single(mine)["allocationId"]);
+        // The warm-up connection carried the lost call (connection reuse is kept); the retry needed a new one.
+        Assert.Equal(2, balancer.Connections);
     }
 
     [SimFact]
