@@ -214,7 +214,8 @@ public sealed partial class EipEngine
     private async Task ReleaseRetainedAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, CancellationToken ct)
     {
         var eip = rec.AllocationId is null ? null : await DescribeAsync(rec.AllocationId, ct).ConfigureAwait(false);
-        if (eip is not null && eip.TagMap.GetValueOrDefault(OwnershipTags.Retained) == "true" && !IsBound(eip))
+        if (eip is not null && eip.TagMap.GetValueOrDefault(OwnershipTags.Retained) == "true" && !IsBound(eip)
+            && eip.TagMap.GetValueOrDefault(OwnershipTags.Cluster) == OwnershipTags.Value(ClusterIdOf(ctx) ?? rec.ClusterId))
         {
             await ReleaseAsync(journal, rec, ct).ConfigureAwait(false);
             ctx.Log.Write(LogLevel.Info, "released a kept EIP whose time was over", ("allocationId", rec.AllocationId));

@@ -25,7 +25,7 @@ public sealed record Settlement(SettleState State, string Summary, Exception? Ca
 public sealed partial class EipEngine
 {
     /// <summary>Where the unbind step left the EIP.</summary>
-    private enum Unbinding { Free, Gone, Elsewhere }
+    private enum Unbinding { Free, Gone, Elsewhere, NotOurs }
 
     /// <summary>
     /// DEL's, rollback's, GC's and the sweep's one path. A record is removed only when the cloud positively shows its
@@ -63,7 +63,27 @@ public sealed partial class EipEngine
         }
         var id = rec.AllocationId!;
 
-        if (!rec.Unbound)
+        if (rec.Unbound)
+        {
+            // A release that waits: the record alone is no proof the EIP is ours, the cloud's ownership tags are.
+            EipAddress? current;
+            try
+            {
+                current = await DescribeAsync(id, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is CloudException or OperationCanceledException)
+            {
+                Defer(journal, rec, e);
+                return new Settlement(SettleState.ReleaseDeferred, $"pending release of {id}", e);
+            }
+            if (current is null || current.Status == "Releasing")
+            {
+                journal.Retire(rec.Key, rec.Generation + 1);
+                return new Settlement(SettleState.Done, $"EIP {id} no longer exists");
+            }
+            if (!IsOurs(ctx, journal, rec, current)) return Untrusted(ctx, journal, rec);
+        }
+        else
         {
             Unbinding where;
             try
@@ -81,6 +101,8 @@ public sealed partial class EipEngine
                     if (rec.Origin == EipOrigin.Automatic) journal.Retire(rec.Key, rec.Generation + 1);
                     else journal.Delete(rec.Key);
                     return new Settlement(SettleState.Done, $"EIP {id} no longer exists");
+                case Unbinding.NotOurs:
+                    return Untrusted(ctx, journal, rec);
                 case Unbinding.Elsewhere:
                     journal.Delete(rec.Key);
                     ctx.Log.Write(LogLevel.Warn, "EIP is bound elsewhere; leaving that binding alone", ("allocationId", id));
@@ -105,6 +127,30 @@ public sealed partial class EipEngine
                 ("allocationId", id), ("error", ErrorText(e)));
             return new Settlement(SettleState.ReleaseDeferred, $"pending release of {id}", e);
         }
+    }
+
+    /// <summary>
+    /// Trust nothing a file says: before an unbind or release driven by a record, an automatic EIP must carry this
+    /// cluster's ownership tags and the record's container ID; a user-specified EIP (only ever unbound, never
+    /// released) must not be claimed by another live attachment of this node. A planted or stale record can make the
+    /// plugin touch nothing it does not own.
+    /// </summary>
+    private static bool IsOurs(AttachmentContext ctx, Journal journal, AttachmentRecord rec, EipAddress eip)
+    {
+        var cluster = ClusterIdOf(ctx) ?? rec.ClusterId;
+        if (rec.ClusterId != cluster) return false;
+        if (rec.Origin == EipOrigin.Automatic)
+            return eip.TagMap.GetValueOrDefault(OwnershipTags.Cluster) == OwnershipTags.Value(cluster)
+                && eip.TagMap.GetValueOrDefault(OwnershipTags.ContainerId) == OwnershipTags.Value(rec.ContainerId);
+        return !journal.List().Any(r => r.Key != rec.Key && r.AllocationId == rec.AllocationId && r.Phase != AttachmentPhase.Releasing);
+    }
+
+    private static Settlement Untrusted(AttachmentContext ctx, Journal journal, AttachmentRecord rec)
+    {
+        journal.Delete(rec.Key);
+        ctx.Log.Write(LogLevel.Error, "a journal record names an EIP this attachment does not own; it was dropped and the EIP left alone",
+            ("record", rec.Key.FileStem), ("allocationId", rec.AllocationId), ("origin", rec.Origin.ToString()));
+        return new Settlement(SettleState.Done, $"EIP {rec.AllocationId} is not this attachment's; left alone");
     }
 
     /// <summary>Records the failure and when the sweep may try this record again: at once after the first, then 5 s doubling to 10 min.</summary>
@@ -172,6 +218,7 @@ public sealed partial class EipEngine
         {
             var eip = await DescribeAsync(id, ct).ConfigureAwait(false);
             if (eip is null || eip.Status == "Releasing") return (Unbinding.Gone, rec);
+            if (!IsOurs(ctx, journal, rec, eip)) return (Unbinding.NotOurs, rec);
             var on = IsOn(eip, eni, ip, rec.EniPrimaryIp);
             if (!on && rec.AssociateToken is { } token)
             {
