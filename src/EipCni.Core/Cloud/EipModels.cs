@@ -110,6 +110,10 @@ public sealed record EipAddress
     public SecurityProtectionTypeList? SecurityProtectionTypes { get; init; }
     public VpcTagList? Tags { get; init; }
 
+    /// <summary><see cref="Status"/> as a value the code can switch on.</summary>
+    [JsonIgnore]
+    public EipStatus State => EipStatuses.Parse(Status);
+
     /// <summary>The tags as a dictionary (last value wins on a repeated key).</summary>
     [JsonIgnore]
     public IReadOnlyDictionary<string, string> TagMap =>

@@ -6,15 +6,28 @@ using EipCni.State;
 
 namespace EipCni.Eip;
 
-public sealed partial class EipEngine
+/// <summary>
+/// ADD: reads what the pod asks for, then allocates (or reuses) its EIP and binds it to the pod's ENI IP before the
+/// result is printed; on any failure it undoes its own work through the settle path and fails.
+/// </summary>
+internal sealed class AddVerb
 {
-    public async Task<string> AddAsync(AttachmentContext ctx, CancellationToken ct)
+    private readonly EngineCore _core;
+
+    public AddVerb(EngineCore core) => _core = core;
+
+    private EipServices Svc => _core.Svc;
+    private Journal Journal => _core.Journal;
+    private ILog Log => _core.Log;
+    private EngineCall Call => _core.Call;
+
+    public async Task<string> RunAsync(CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (annotations, pod) = await AnnotationsAsync(ctx, ct).ConfigureAwait(false);
+        var (annotations, pod) = await _core.AnnotationsAsync(ct).ConfigureAwait(false);
         if (annotations is null)
         {
-            ctx.Log.Write(LogLevel.Warn, "no pod annotations from the runtime and no pod name in CNI_ARGS: nothing to do");
+            Log.Write(LogLevel.Warn, "no pod annotations from the runtime and no pod name in CNI_ARGS: nothing to do");
             return "no pod identity";
         }
         EipRequest request;
@@ -24,63 +37,61 @@ public sealed partial class EipEngine
         }
         catch (CniException e)
         {
-            FireEvent(ctx, PodEventType.Warning, "EipInvalidAnnotation", $"{e.Message}: {e.Details}");
-            await DrainEventsAsync(failing: true).ConfigureAwait(false);
+            _core.FireEvent(PodEventType.Warning, "EipInvalidAnnotation", $"{e.Message}: {e.Details}");
+            await _core.DrainEventsAsync(failing: true).ConfigureAwait(false);
             throw;
         }
         if (!request.Wanted) return "no EIP requested";
 
-        var args = ctx.Invocation.Args;
-        if (args.PodNamespace is null || args.PodName is null)
+        if (Call.PodNamespace is not { } podNamespace || Call.PodName is not { } podName)
             throw new CniException(CniCode.InvalidEnvironment, "CNI_ARGS lacks K8S_POD_NAMESPACE or K8S_POD_NAME",
                 "eip-cni needs the pod identity to tag its EIP and write the address back to the pod");
-        var clusterId = ClusterIdOf(ctx) ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured",
+        if (Call.ClusterIdError is { } invalidClusterId) throw invalidClusterId;
+        var clusterId = Call.ClusterId ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured",
             "set \"clusterId\" in the plugin config or cluster_id in eni_conf: it scopes the ownership tags of every EIP");
-        var prev = ctx.Conf.PrevResult!.Value;
-        var podIp = PrevResult.PodIPv4(prev, ctx.Invocation.IfName)?.ToString()
-            ?? throw new CniException(CniCode.InvalidConfig, $"prevResult has no IPv4 address for {ctx.Invocation.IfName}",
+        var podIp = Call.PodIp
+            ?? throw new CniException(CniCode.InvalidConfig, $"prevResult has no IPv4 address for {Call.Key.IfName}",
                 "an EIP binds to the pod's ENI private IPv4; the previous plugin reported none");
 
         var strategy = request.ReleaseStrategy;
         var warnings = new List<string>(request.Warnings);
         if (request.Automatic && strategy.Kind != ReleaseKind.Follow)
         {
-            pod ??= await GetPodAsync(args.PodNamespace, args.PodName, ct).ConfigureAwait(false);
+            pod ??= await _core.GetPodAsync(podNamespace, podName, ct).ConfigureAwait(false);
             var kind = pod.Controller?.Kind;
-            if (kind is null || !ctx.Conf.StatefulWorkloadKinds.Contains(kind, StringComparer.Ordinal))
+            if (kind is null || !Call.StatefulWorkloadKinds.Contains(kind, StringComparer.Ordinal))
             {
-                warnings.Add($"pod-eip-release-strategy {strategy} applies only to pods owned by {string.Join(", ", ctx.Conf.StatefulWorkloadKinds)}; this pod is owned by {kind ?? "nothing"}, so its EIP follows the pod");
+                warnings.Add($"pod-eip-release-strategy {strategy} applies only to pods owned by {string.Join(", ", Call.StatefulWorkloadKinds)}; this pod is owned by {kind ?? "nothing"}, so its EIP follows the pod");
                 strategy = ReleaseStrategy.Follow;
             }
         }
         if (warnings.Count > 0)
-            FireEvent(ctx, PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings));
+            _core.FireEvent(PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings));
 
         // A progress event for the operator, posted in the background: it also opens the API server's TLS connection
         // (about 90 ms in a fresh process) while the cloud works, so the write-back finds it warm.
-        FireEvent(ctx, PodEventType.Normal, "EipBinding",
+        _core.FireEvent(PodEventType.Normal, "EipBinding",
             request.UserAllocationId is { } named ? $"binding EIP {named} to pod IP {podIp}" : $"allocating an EIP for pod IP {podIp}");
 
-        var key = KeyOf(ctx);
-        var journal = JournalOf(ctx);
-        using var attachmentLock = await LockAsync(journal, key, ct).ConfigureAwait(false);
+        var key = Call.Key;
+        using var attachmentLock = await _core.LockAsync(key, ct).ConfigureAwait(false);
         AttachmentRecord? record = null;
         try
         {
-            var eni = await _svc.Enis.ResolveAsync(podIp, ct).ConfigureAwait(false);
-            var existing = journal.Read(key);
+            var eni = await Svc.Enis.ResolveAsync(podIp, ct).ConfigureAwait(false);
+            var existing = Journal.Read(key);
             record = existing ?? new AttachmentRecord
             {
                 Network = key.Network,
                 ContainerId = key.ContainerId,
                 IfName = key.IfName,
                 ClusterId = clusterId,
-                PodNamespace = args.PodNamespace,
-                PodName = args.PodName,
-                PodUid = args.PodUid,
+                PodNamespace = podNamespace,
+                PodName = podName,
+                PodUid = Call.PodUid,
                 Origin = request.Automatic ? EipOrigin.Automatic : EipOrigin.UserSpecified,
                 Phase = AttachmentPhase.Allocating,
-                Generation = journal.StartGeneration(key),
+                Generation = Journal.StartGeneration(key),
             };
             record = record with
             {
@@ -96,27 +107,27 @@ public sealed partial class EipEngine
 
             EipAddress bound;
             if (request.UserAllocationId is { } userId)
-                (record, bound) = await BindUserEipAsync(ctx, journal, record, userId, eni, podIp, ct).ConfigureAwait(false);
+                (record, bound) = await BindUserEipAsync(record, userId, eni, podIp, ct).ConfigureAwait(false);
             else
-                (record, bound) = await BindAutomaticEipAsync(ctx, journal, record, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
+                (record, bound) = await BindAutomaticEipAsync(record, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
 
             // The Bound event goes out while the annotations are written: it is best effort, the write-back is not.
-            FireEvent(ctx, PodEventType.Normal, "EipBound",
+            _core.FireEvent(PodEventType.Normal, "EipBound",
                 $"EIP {bound.IpAddress} ({bound.AllocationId}) bound to {eni.NetworkInterfaceId} {podIp} in {clock.Elapsed.TotalSeconds:0.00}s");
-            await WriteBackAsync(ctx, args.PodNamespace, args.PodName, bound, eni, pod, ct).ConfigureAwait(false);
-            record = journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null, AssociateToken = null });
-            await DrainEventsAsync().ConfigureAwait(false);
+            await WriteBackAsync(podNamespace, podName, bound, eni, pod, ct).ConfigureAwait(false);
+            record = Journal.Write(record with { Phase = AttachmentPhase.Bound, EipAddress = bound.IpAddress, LastError = null, AssociateToken = null });
+            await _core.DrainEventsAsync().ConfigureAwait(false);
             return $"bound {bound.AllocationId} {bound.IpAddress} to {eni.NetworkInterfaceId} {podIp}";
         }
         catch (Exception e)
         {
-            var waitingForAssociation = journal.Read(key)?.Phase == AttachmentPhase.Binding;
+            var waitingForAssociation = Journal.Read(key)?.Phase == AttachmentPhase.Binding;
             var error = Classify(e, ct, waitingForAssociation);
-            FireEvent(ctx, PodEventType.Warning, "EipFailed", $"{error.Message}: {error.Details}");
-            if (record is not null) await RollbackAsync(ctx, journal, record).ConfigureAwait(false);
+            _core.FireEvent(PodEventType.Warning, "EipFailed", $"{error.Message}: {error.Details}");
+            if (record is not null) await RollbackAsync(record).ConfigureAwait(false);
             var cloud = e as CloudException ?? e.InnerException as CloudException;
-            await DrainEventsAsync(failing: true).ConfigureAwait(false);
-            ctx.Log.Write(LogLevel.Error, "ADD failed; rolled back", ("error", error.Message), ("cloudCode", cloud?.Code), ("requestId", cloud?.RequestId));
+            await _core.DrainEventsAsync(failing: true).ConfigureAwait(false);
+            Log.Write(LogLevel.Error, "ADD failed; rolled back", ("error", error.Message), ("cloudCode", cloud?.Code), ("requestId", cloud?.RequestId));
             throw error;
         }
     }
@@ -148,37 +159,37 @@ public sealed partial class EipEngine
     /// token names may be gone. Rather than describe every new EIP (a round trip on every ADD), a step that fails is
     /// checked: if the EIP no longer exists, the next generation allocates afresh.
     /// </summary>
-    private async Task<(AttachmentRecord, EipAddress)> BindAutomaticEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
+    private async Task<(AttachmentRecord, EipAddress)> BindAutomaticEipAsync(AttachmentRecord rec,
         EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, CancellationToken ct)
     {
         for (var pass = 0; ; pass++)
         {
             try
             {
-                return await BindAutomaticOnceAsync(ctx, journal, rec, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
+                return await BindAutomaticOnceAsync(rec, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
             }
             catch (CloudException e) when (pass < 2 && !ct.IsCancellationRequested)
             {
-                var current = journal.Read(rec.Key);
+                var current = Journal.Read(rec.Key);
                 if (current?.AllocationId is not { } id) throw;
-                var now = await DescribeAsync(id, ct).ConfigureAwait(false);
-                if (now is not null && now.Status != "Releasing") throw; // the EIP exists: a genuine failure
-                ctx.Log.Write(LogLevel.Info, "the client token named a released EIP; allocating with the next generation",
+                var now = await _core.DescribeAsync(id, ct).ConfigureAwait(false);
+                if (now is not null && now.State != EipStatus.Releasing) throw; // the EIP exists: a genuine failure
+                Log.Write(LogLevel.Info, "the client token named a released EIP; allocating with the next generation",
                     ("allocationId", id), ("generation", current.Generation), ("code", e.Code));
-                rec = journal.Write(current with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = current.Generation + 1, Phase = AttachmentPhase.Allocating });
+                rec = Journal.Write(current with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = current.Generation + 1, Phase = AttachmentPhase.Allocating });
             }
         }
     }
 
-    private async Task<(AttachmentRecord, EipAddress)> BindAutomaticOnceAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
+    private async Task<(AttachmentRecord, EipAddress)> BindAutomaticOnceAsync(AttachmentRecord rec,
         EipRequest request, ReleaseStrategy strategy, EniBinding eni, string podIp, string clusterId, CancellationToken ct)
     {
         EipAddress? eip = null;
         if (rec.AllocationId is { } known)
         {
-            eip = await DescribeAsync(known, ct).ConfigureAwait(false);
-            if (eip is null || eip.Status == "Releasing")
-                rec = journal.Write(rec with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = rec.Generation + 1, Phase = AttachmentPhase.Allocating });
+            eip = await _core.DescribeAsync(known, ct).ConfigureAwait(false);
+            if (eip is null || eip.State == EipStatus.Releasing)
+                rec = Journal.Write(rec with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = rec.Generation + 1, Phase = AttachmentPhase.Allocating });
         }
 
         if (rec.AllocationId is null && strategy.Kind != ReleaseKind.Follow)
@@ -187,17 +198,17 @@ public sealed partial class EipEngine
             var kept = await FindRetainedAsync(clusterId, rec, ct).ConfigureAwait(false);
             if (kept is not null)
             {
-                rec = journal.Write(rec with { AllocationId = kept.AllocationId, EipAddress = kept.IpAddress, Phase = AttachmentPhase.Allocated, InBandwidthPackage = !string.IsNullOrEmpty(kept.BandwidthPackageId) });
-                ForgetRetainedRecords(ctx, journal, rec);
-                await _svc.Eip.TagResourcesAsync([kept.AllocationId], [
+                rec = Journal.Write(rec with { AllocationId = kept.AllocationId, EipAddress = kept.IpAddress, Phase = AttachmentPhase.Allocated, InBandwidthPackage = !string.IsNullOrEmpty(kept.BandwidthPackageId) });
+                ForgetRetainedRecords(rec);
+                await Svc.Eip.TagResourcesAsync([kept.AllocationId], [
                     new(OwnershipTags.Retained, "false"), new(OwnershipTags.ReleaseAfter, ""),
                     new(OwnershipTags.ContainerId, OwnershipTags.Value(rec.ContainerId)), new(OwnershipTags.PodUid, OwnershipTags.Value(rec.PodUid ?? "")),
-                    new(OwnershipTags.Node, OwnershipTags.Value(_svc.NodeName))], ct).ConfigureAwait(false);
+                    new(OwnershipTags.Node, OwnershipTags.Value(Svc.NodeName))], ct).ConfigureAwait(false);
                 eip = kept;
-                if (IsBound(kept) && !IsOn(kept, eni.NetworkInterfaceId, podIp, eni.PrimaryIp))
+                if (EngineCore.IsBound(kept) && !EngineCore.IsOn(kept, eni.NetworkInterfaceId, podIp, eni.PrimaryIp))
                 {
-                    await _svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(kept.AllocationId) { InstanceId = kept.InstanceId, InstanceType = kept.InstanceType, PrivateIpAddress = string.IsNullOrEmpty(kept.PrivateIpAddress) ? null : kept.PrivateIpAddress }, ct).ConfigureAwait(false);
-                    eip = await WaitForAsync(kept.AllocationId, e => e is null || e.Status == "Available", ct).ConfigureAwait(false);
+                    await Svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(kept.AllocationId) { InstanceId = kept.InstanceId, InstanceType = kept.InstanceType, PrivateIpAddress = string.IsNullOrEmpty(kept.PrivateIpAddress) ? null : kept.PrivateIpAddress }, ct).ConfigureAwait(false);
+                    eip = await _core.WaitForAsync(kept.AllocationId, e => e is null || e.State == EipStatus.Available, ct).ConfigureAwait(false);
                 }
             }
         }
@@ -218,24 +229,24 @@ public sealed partial class EipEngine
                 Name = request.Name ?? OwnershipTags.Value($"{rec.PodNamespace}/{rec.PodName}"),
                 Description = request.Description ?? $"eip-cni: pod {rec.PodNamespace}/{rec.PodName} of cluster {clusterId}",
                 SecurityProtectionTypes = request.SecurityProtectionTypes.Count > 0 ? request.SecurityProtectionTypes : null,
-                Tags = OwnershipTags.ForNewEip(clusterId, rec.PodNamespace ?? "", rec.PodName ?? "", rec.PodUid, rec.ContainerId, _svc.NodeName, strategy.ToString()),
+                Tags = OwnershipTags.ForNewEip(clusterId, rec.PodNamespace ?? "", rec.PodName ?? "", rec.PodUid, rec.ContainerId, Svc.NodeName, strategy.ToString()),
                 ClientToken = token,
             };
             // Written first, with the request itself: a lost answer is later replayed verbatim to learn what it created.
-            rec = journal.Write(rec with { ClientToken = token, AllocateRequest = allocate, Phase = AttachmentPhase.Allocating });
+            rec = Journal.Write(rec with { ClientToken = token, AllocateRequest = allocate, Phase = AttachmentPhase.Allocating });
             AllocateEipResult result;
             try
             {
-                result = await _svc.Eip.AllocateEipAddressAsync(allocate, ct).ConfigureAwait(false);
+                result = await Svc.Eip.AllocateEipAddressAsync(allocate, ct).ConfigureAwait(false);
             }
             catch (CloudException e) when (e.Code == "IdempotentParameterMismatch")
             {
                 // An earlier attempt with this token created an EIP with other options (the annotations changed):
                 // adopt that EIP through its ownership tags rather than create a second one.
-                var earlier = await FindByContainerAsync(clusterId, rec.ContainerId, ct).ConfigureAwait(false);
+                var earlier = await _core.FindByContainerAsync(clusterId, rec.ContainerId, ct).ConfigureAwait(false);
                 if (earlier is null)
                 {
-                    rec = journal.Write(rec with { Generation = rec.Generation + 1 });
+                    rec = Journal.Write(rec with { Generation = rec.Generation + 1 });
                     continue;
                 }
                 result = new AllocateEipResult { AllocationId = earlier.AllocationId, EipAddress = earlier.IpAddress };
@@ -243,51 +254,51 @@ public sealed partial class EipEngine
             if (string.IsNullOrEmpty(result.AllocationId))
                 throw new CloudException("AllocateEipAddress", CloudErrorCodes.InvalidResponse, "the answer has no AllocationId", result.RequestId, 200);
             eip = new EipAddress { AllocationId = result.AllocationId, IpAddress = result.EipAddress, Status = "Available" };
-            rec = journal.Write(rec with { AllocationId = result.AllocationId, EipAddress = result.EipAddress, Phase = AttachmentPhase.Allocated });
+            rec = Journal.Write(rec with { AllocationId = result.AllocationId, EipAddress = result.EipAddress, Phase = AttachmentPhase.Allocated });
         }
         var id = rec.AllocationId!;
 
         if (request.UserTags.Count > 0)
-            await _svc.Eip.TagResourcesAsync([id], request.UserTags.Select(t => new KeyValuePair<string, string>(t.Key, t.Value)).ToList(), ct).ConfigureAwait(false);
+            await Svc.Eip.TagResourcesAsync([id], request.UserTags.Select(t => new KeyValuePair<string, string>(t.Key, t.Value)).ToList(), ct).ConfigureAwait(false);
 
         if (rec.BandwidthPackageId is { } pkg && !rec.InBandwidthPackage)
         {
-            rec = journal.Write(rec with { InBandwidthPackage = true }); // written first: a crash after the call must still remove it
+            rec = Journal.Write(rec with { InBandwidthPackage = true }); // written first: a crash after the call must still remove it
             try
             {
-                await _svc.Eip.AddCommonBandwidthPackageIpAsync(pkg, id, ClientTokens.AddToPackage(clusterId, rec.Network, rec.ContainerId, rec.IfName, id, pkg), ct).ConfigureAwait(false);
+                await Svc.Eip.AddCommonBandwidthPackageIpAsync(pkg, id, ClientTokens.AddToPackage(clusterId, rec.Network, rec.ContainerId, rec.IfName, id, pkg), ct).ConfigureAwait(false);
             }
             catch (CloudException e) when (e.Code == "OperationFailed.EipAlreadyInCbwp")
             {
             }
         }
 
-        var bound = await BindAsync(ctx, journal, rec, eip!, eni, podIp, ct).ConfigureAwait(false);
-        return (journal.Read(rec.Key) ?? rec, bound);
+        var bound = await BindAsync(rec, eip!, eni, podIp, ct).ConfigureAwait(false);
+        return (Journal.Read(rec.Key) ?? rec, bound);
     }
 
-    private async Task<(AttachmentRecord, EipAddress)> BindUserEipAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec,
+    private async Task<(AttachmentRecord, EipAddress)> BindUserEipAsync(AttachmentRecord rec,
         string allocationId, EniBinding eni, string podIp, CancellationToken ct)
     {
-        var eip = await DescribeAsync(allocationId, ct).ConfigureAwait(false);
-        if (eip is null || eip.Status == "Releasing")
+        var eip = await _core.DescribeAsync(allocationId, ct).ConfigureAwait(false);
+        if (eip is null || eip.State == EipStatus.Releasing)
             throw new CniException(CniCode.EipUnknown, $"the EIP {allocationId} named by the pod does not exist in this region and account",
                 "check pod-eip-instanceid; eip-cni never creates a user-specified EIP");
-        rec = journal.Write(rec with { Origin = EipOrigin.UserSpecified, AllocationId = allocationId, EipAddress = eip.IpAddress, Phase = AttachmentPhase.Allocated });
+        rec = Journal.Write(rec with { Origin = EipOrigin.UserSpecified, AllocationId = allocationId, EipAddress = eip.IpAddress, Phase = AttachmentPhase.Allocated });
 
-        if (IsBound(eip) && !IsOn(eip, eni.NetworkInterfaceId, podIp, eni.PrimaryIp))
+        if (EngineCore.IsBound(eip) && !EngineCore.IsOn(eip, eni.NetworkInterfaceId, podIp, eni.PrimaryIp))
         {
-            if (!ctx.EniConf.AllowEipRob)
+            if (!Call.AllowRob)
                 throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {allocationId} is bound to something else",
-                    $"held by {Holder(eip)}; set allow_eip_rob to \"true\" in eni_conf to let pods take it over");
-            var holder = Holder(eip);
-            rec = journal.Write(rec with { RobbedFrom = holder });
-            ctx.Log.Write(LogLevel.Warn, "robbing a user-specified EIP", ("allocationId", allocationId), ("holder", holder));
-            if (eip.Status == "Associating")
-                eip = await WaitForAsync(allocationId, e => e is null || e.Status != "Associating", ct).ConfigureAwait(false) ?? eip;
+                    $"held by {EngineCore.Holder(eip)}; set allow_eip_rob to \"true\" in eni_conf to let pods take it over");
+            var holder = EngineCore.Holder(eip);
+            rec = Journal.Write(rec with { RobbedFrom = holder });
+            Log.Write(LogLevel.Warn, "robbing a user-specified EIP", ("allocationId", allocationId), ("holder", holder));
+            if (eip.State == EipStatus.Associating)
+                eip = await _core.WaitForAsync(allocationId, e => e is null || e.State != EipStatus.Associating, ct).ConfigureAwait(false) ?? eip;
             try
             {
-                await _svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(allocationId)
+                await Svc.Eip.UnassociateEipAddressAsync(new UnassociateEipRequest(allocationId)
                 {
                     InstanceId = eip.InstanceId,
                     InstanceType = eip.InstanceType,
@@ -297,63 +308,63 @@ public sealed partial class EipEngine
             catch (CloudException e) when (e.Code is "IncorrectEipStatus")
             {
             }
-            eip = await WaitForAsync(allocationId, e => e is null || e.Status == "Available" || (e.Status == "InUse" && IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp)), ct).ConfigureAwait(false)
+            eip = await _core.WaitForAsync(allocationId, e => e is null || e.State == EipStatus.Available || (e.State == EipStatus.InUse && EngineCore.IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp)), ct).ConfigureAwait(false)
                 ?? throw new CniException(CniCode.EipUnknown, $"the EIP {allocationId} disappeared while it was being taken over");
         }
-        var bound = await BindAsync(ctx, journal, rec, eip, eni, podIp, ct).ConfigureAwait(false);
-        return (journal.Read(rec.Key) ?? rec, bound);
+        var bound = await BindAsync(rec, eip, eni, podIp, ct).ConfigureAwait(false);
+        return (Journal.Read(rec.Key) ?? rec, bound);
     }
 
     /// <summary>Binds (unless already bound here) and waits for InUse. Never binds an EIP that is on another IP.</summary>
-    private async Task<EipAddress> BindAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, EipAddress eip,
+    private async Task<EipAddress> BindAsync(AttachmentRecord rec, EipAddress eip,
         EniBinding eni, string podIp, CancellationToken ct)
     {
         var id = eip.AllocationId;
-        bool Mine(EipAddress e) => IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp);
-        if (eip.Status == "InUse" && Mine(eip)) return eip;
-        if (eip.Status == "Unassociating")
-            eip = await WaitForAsync(id, e => e is null || e.Status != "Unassociating", ct).ConfigureAwait(false)
+        bool Mine(EipAddress e) => EngineCore.IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp);
+        if (eip.State == EipStatus.InUse && Mine(eip)) return eip;
+        if (eip.State == EipStatus.Unassociating)
+            eip = await _core.WaitForAsync(id, e => e is null || e.State != EipStatus.Unassociating, ct).ConfigureAwait(false)
                 ?? throw new CniException(CniCode.EipUnknown, $"the EIP {id} disappeared while binding");
-        if (IsBound(eip) && !Mine(eip))
-            throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} is bound to something else", $"held by {Holder(eip)}");
+        if (EngineCore.IsBound(eip) && !Mine(eip))
+            throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} is bound to something else", $"held by {EngineCore.Holder(eip)}");
 
-        for (var tries = 0; eip.Status != "Associating"; tries++)
+        for (var tries = 0; eip.State != EipStatus.Associating; tries++)
         {
             // A retried ADD replays the association a killed one started (same target, same token); anything else is new.
             var token = ClientTokens.Associate(rec.ClusterId, rec.Network, rec.ContainerId, rec.IfName, id, eni.NetworkInterfaceId, podIp, rec.AssociateSeq);
             var seq = rec.AssociateToken == token ? rec.AssociateSeq : rec.AssociateSeq + 1;
             token = ClientTokens.Associate(rec.ClusterId, rec.Network, rec.ContainerId, rec.IfName, id, eni.NetworkInterfaceId, podIp, seq);
             // Written first: while the token is recorded, an association may land, and every undo replays it to find out.
-            rec = journal.Write(rec with { Phase = AttachmentPhase.Binding, AssociateSeq = seq, AssociateToken = token });
+            rec = Journal.Write(rec with { Phase = AttachmentPhase.Binding, AssociateSeq = seq, AssociateToken = token });
             try
             {
-                await _svc.Eip.AssociateEipAddressAsync(new AssociateEipRequest(id, eni.NetworkInterfaceId, podIp) { ClientToken = token }, ct).ConfigureAwait(false);
-                rec = journal.Write(rec with { AssociateToken = null });
+                await Svc.Eip.AssociateEipAddressAsync(new AssociateEipRequest(id, eni.NetworkInterfaceId, podIp) { ClientToken = token }, ct).ConfigureAwait(false);
+                rec = Journal.Write(rec with { AssociateToken = null });
                 break;
             }
             catch (CloudException e) when (e.Code == "InvalidAssociation.Duplicated" && tries == 0)
             {
-                rec = journal.Write(rec with { AssociateToken = null });
-                if (!await ClearStaleHolderAsync(ctx, journal, rec, eni, podIp, ct).ConfigureAwait(false)) throw;
+                rec = Journal.Write(rec with { AssociateToken = null });
+                if (!await ClearStaleHolderAsync(rec, eni, podIp, ct).ConfigureAwait(false)) throw;
             }
             catch (CloudException e) when (!CloudErrorMapping.IsPermission(e.Code))
             {
                 // A lost answer, or a retry of a call that went through: the cloud's state decides.
-                var now = await DescribeAsync(id, ct).ConfigureAwait(false);
-                if (now is not null && IsBound(now) && Mine(now))
+                var now = await _core.DescribeAsync(id, ct).ConfigureAwait(false);
+                if (now is not null && EngineCore.IsBound(now) && Mine(now))
                 {
-                    rec = journal.Write(rec with { AssociateToken = null });
-                    ctx.Log.Write(LogLevel.Info, "association already in place after an error", ("allocationId", id), ("code", e.Code));
+                    rec = Journal.Write(rec with { AssociateToken = null });
+                    Log.Write(LogLevel.Info, "association already in place after an error", ("allocationId", id), ("code", e.Code));
                     break;
                 }
-                if (!CloudErrorMapping.IsAmbiguous(e)) journal.Write(rec with { AssociateToken = null }); // refused: nothing can land
+                if (!CloudErrorMapping.IsAmbiguous(e)) Journal.Write(rec with { AssociateToken = null }); // refused: nothing can land
                 throw;
             }
         }
-        var done = await WaitForAsync(id, e => e is null || e.Status == "InUse" || (IsBound(e) && !Mine(e)) || e.Status == "Available", ct).ConfigureAwait(false);
+        var done = await _core.WaitForAsync(id, e => e is null || e.State == EipStatus.InUse || (EngineCore.IsBound(e) && !Mine(e)) || e.State == EipStatus.Available, ct).ConfigureAwait(false);
         if (done is null) throw new CniException(CniCode.EipUnknown, $"the EIP {id} disappeared while binding");
-        if (done.Status == "InUse" && Mine(done)) return done;
-        if (IsBound(done)) throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} was taken by something else while binding", $"held by {Holder(done)}");
+        if (done.State == EipStatus.InUse && Mine(done)) return done;
+        if (EngineCore.IsBound(done)) throw new CniException(CniCode.EipHeldElsewhere, $"the EIP {id} was taken by something else while binding", $"held by {EngineCore.Holder(done)}");
         throw new CniException(CniCode.CloudRefused, $"the cloud dropped the association of {id}", $"status {done.Status} after AssociateEipAddress");
     }
 
@@ -363,24 +374,24 @@ public sealed partial class EipEngine
     /// given back), it is left over from an earlier pod on this IP: unbind it and let the caller bind again. Never
     /// touches an EIP of a live attachment, another cluster, or a user EIP of a live pod. True when the IP is free now.
     /// </summary>
-    private async Task<bool> ClearStaleHolderAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec, EniBinding eni, string podIp, CancellationToken ct)
+    private async Task<bool> ClearStaleHolderAsync(AttachmentRecord rec, EniBinding eni, string podIp, CancellationToken ct)
     {
-        var onEni = await _svc.Eip.DescribeEipAddressesAsync(new EipQuery
+        var onEni = await Svc.Eip.DescribeEipAddressesAsync(new EipQuery
         {
             AssociatedInstanceType = "NetworkInterface",
             AssociatedInstanceId = eni.NetworkInterfaceId,
         }, ct).ConfigureAwait(false);
-        var holder = onEni.FirstOrDefault(e => e.AllocationId != rec.AllocationId && IsBound(e) && IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp));
+        var holder = onEni.FirstOrDefault(e => e.AllocationId != rec.AllocationId && EngineCore.IsBound(e) && EngineCore.IsOn(e, eni.NetworkInterfaceId, podIp, eni.PrimaryIp));
         if (holder is null) return true; // it left meanwhile
-        var owner = journal.List().FirstOrDefault(r => r.AllocationId == holder.AllocationId && r.Key != rec.Key);
+        var owner = Journal.List().FirstOrDefault(r => r.AllocationId == holder.AllocationId && r.Key != rec.Key);
         var ours = holder.TagMap.GetValueOrDefault(OwnershipTags.Cluster) == OwnershipTags.Value(rec.ClusterId);
         var finishedOrPending = owner is null ? ours : owner.Phase == AttachmentPhase.Releasing;
         if (!finishedOrPending)
         {
-            ctx.Log.Write(LogLevel.Warn, "the pod's IP carries an EIP this plugin may not touch", ("holder", holder.AllocationId), ("ip", podIp));
+            Log.Write(LogLevel.Warn, "the pod's IP carries an EIP this plugin may not touch", ("holder", holder.AllocationId), ("ip", podIp));
             return false;
         }
-        ctx.Log.Write(LogLevel.Warn, "the pod's IP still carries an EIP of a finished attachment; unbinding it first",
+        Log.Write(LogLevel.Warn, "the pod's IP still carries an EIP of a finished attachment; unbinding it first",
             ("holder", holder.AllocationId), ("ip", podIp), ("owner", owner?.ContainerId ?? holder.TagMap.GetValueOrDefault(OwnershipTags.ContainerId)));
         var stale = new AttachmentRecord
         {
@@ -390,20 +401,20 @@ public sealed partial class EipEngine
         };
         // Only unbinds; the stand-in record carries no token, so nothing is written for it. Releasing stays with the
         // owner's record (a later DEL, GC or the sweep) or, without one, the agent's cluster sweep.
-        await EnsureUnboundAsync(ctx, journal, stale, ct).ConfigureAwait(false);
+        await _core.EnsureUnboundAsync(stale, ct).ConfigureAwait(false);
         return true; // off the IP now: gone, free, or moved elsewhere
     }
 
     /// <summary>Annotations first (init containers wait on them), then the condition when the pod declares the readiness gate.</summary>
-    private async Task WriteBackAsync(AttachmentContext ctx, string ns, string name, EipAddress eip, EniBinding eni, PodView? pod, CancellationToken ct)
+    private async Task WriteBackAsync(string ns, string name, EipAddress eip, EniBinding eni, PodView? pod, CancellationToken ct)
     {
-        var patched = await _svc.Kube.PatchPodAnnotationsAsync(ns, name, new Dictionary<string, string?>
+        var patched = await Svc.Kube.PatchPodAnnotationsAsync(ns, name, new Dictionary<string, string?>
         {
             [EipAnnotationNames.AllocatedOld] = eip.IpAddress,
             [EipAnnotationNames.AllocatedNew] = eip.IpAddress,
         }, ct).ConfigureAwait(false);
-        if ((pod ?? patched).HasReadinessGate(ConditionType) || patched.HasReadinessGate(ConditionType))
-            await _svc.Kube.PatchPodConditionAsync(ns, name, ConditionType, "True", "EipBound",
+        if ((pod ?? patched).HasReadinessGate(EngineCore.ConditionType) || patched.HasReadinessGate(EngineCore.ConditionType))
+            await Svc.Kube.PatchPodConditionAsync(ns, name, EngineCore.ConditionType, "True", "EipBound",
                 $"EIP {eip.IpAddress} ({eip.AllocationId}) bound to {eni.NetworkInterfaceId} {eip.PrivateIpAddress}", ct).ConfigureAwait(false);
     }
 
@@ -411,49 +422,40 @@ public sealed partial class EipEngine
     /// Undoes a failed ADD with a budget of its own (delTimeoutSeconds; the ADD's may be spent), through the same path
     /// as DEL. What the cloud does not confirm stays recorded for the DEL the runtime sends after a failed ADD.
     /// </summary>
-    private async Task RollbackAsync(AttachmentContext ctx, Journal journal, AttachmentRecord rec)
+    private async Task RollbackAsync(AttachmentRecord rec)
     {
-        var current = journal.Read(rec.Key);
+        var current = Journal.Read(rec.Key);
         if (current is null) return;
         if (current.AllocationId is null && current.ClientToken is null)
         {
-            journal.Delete(rec.Key); // no mutating call was sent
+            Journal.Delete(rec.Key); // no mutating call was sent
             return;
         }
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(ctx.Conf.DelTimeoutSeconds));
-        var settled = await SettleAsync(ctx, journal, current, budget.Token).ConfigureAwait(false);
+        using var budget = new CancellationTokenSource(Call.DelBudget);
+        var settled = await _core.SettleAsync(current, budget.Token).ConfigureAwait(false);
         if (settled.State != SettleState.Done)
-            ctx.Log.Write(LogLevel.Error, "rollback incomplete; the runtime's DEL finishes it", ("allocationId", current.AllocationId),
-                ("state", settled.State.ToString()), ("error", settled.Cause is null ? null : ErrorText(settled.Cause)));
-    }
-
-    private async Task<EipAddress?> FindByContainerAsync(string clusterId, string containerId, CancellationToken ct)
-    {
-        var found = await _svc.Eip.DescribeEipAddressesAsync(new EipQuery
-        {
-            Tags = [new(OwnershipTags.Cluster, OwnershipTags.Value(clusterId)), new(OwnershipTags.ContainerId, OwnershipTags.Value(containerId))],
-        }, ct).ConfigureAwait(false);
-        return found.FirstOrDefault(e => e.Status != "Releasing");
+            Log.Write(LogLevel.Error, "rollback incomplete; the runtime's DEL finishes it", ("allocationId", current.AllocationId),
+                ("state", settled.State.ToString()), ("error", settled.Cause is null ? null : EngineCore.ErrorText(settled.Cause)));
     }
 
     private async Task<EipAddress?> FindRetainedAsync(string clusterId, AttachmentRecord rec, CancellationToken ct)
     {
-        var found = await _svc.Eip.DescribeEipAddressesAsync(new EipQuery
+        var found = await Svc.Eip.DescribeEipAddressesAsync(new EipQuery
         {
             Tags = [new(OwnershipTags.Cluster, OwnershipTags.Value(clusterId)), new(OwnershipTags.Pod, OwnershipTags.Value($"{rec.PodNamespace}/{rec.PodName}"))],
         }, ct).ConfigureAwait(false);
-        return found.Where(e => e.Status != "Releasing" && e.TagMap.GetValueOrDefault(OwnershipTags.Retained) == "true")
+        return found.Where(e => e.State != EipStatus.Releasing && e.TagMap.GetValueOrDefault(OwnershipTags.Retained) == "true")
             .OrderBy(e => e.AllocationId, StringComparer.Ordinal).FirstOrDefault();
     }
 
     /// <summary>A kept EIP taken over by a new sandbox is no longer the old sandbox's to release.</summary>
-    private static void ForgetRetainedRecords(AttachmentContext ctx, Journal journal, AttachmentRecord taker)
+    private void ForgetRetainedRecords(AttachmentRecord taker)
     {
-        foreach (var old in journal.List())
+        foreach (var old in Journal.List())
             if (old.Phase == AttachmentPhase.Retained && old.AllocationId == taker.AllocationId && old.Key != taker.Key)
             {
-                journal.Delete(old.Key);
-                ctx.Log.Write(LogLevel.Info, "kept EIP taken over by a new sandbox", ("allocationId", taker.AllocationId), ("from", old.ContainerId));
+                Journal.Delete(old.Key);
+                Log.Write(LogLevel.Info, "kept EIP taken over by a new sandbox", ("allocationId", taker.AllocationId), ("from", old.ContainerId));
             }
     }
 }
