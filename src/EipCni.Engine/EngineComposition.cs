@@ -45,7 +45,7 @@ public static class EngineComposition
             }
             catch (KubeconfigException e)
             {
-                throw new CniException(CniCode.InvalidConfig, $"the kubeconfig {conf.Kubeconfig} is unusable", e.Message);
+                throw CniErrors.FromKubeconfig(e, conf.Kubeconfig);
             }
         }
 

@@ -14,6 +14,9 @@ public static class CniCode
     public const int PluginNotAvailable = 50;
     public const int LimitedConnectivity = 51;
 
+    /// <summary>A bug or an unforeseen failure (libcni's ErrInternal); never the answer to bad input.</summary>
+    public const int Internal = 999;
+
     /// <summary>The cloud refused the request with a final error (details carry its code and request ID).</summary>
     public const int CloudRefused = 100;
     /// <summary>The account's EIP quota is exhausted (QuotaExceeded.Eip).</summary>

@@ -122,7 +122,7 @@ internal sealed class AddVerb
         catch (Exception e)
         {
             var waitingForAssociation = Journal.Read(key)?.Phase == AttachmentPhase.Binding;
-            var error = Classify(e, ct, waitingForAssociation);
+            var error = CniErrors.ForAdd(e, ct, waitingForAssociation, Call.Kubeconfig);
             _core.FireEvent(PodEventType.Warning, "EipFailed", $"{error.Message}: {error.Details}");
             if (record is not null) await RollbackAsync(record).ConfigureAwait(false);
             var cloud = e as CloudException ?? e.InnerException as CloudException;
@@ -131,27 +131,6 @@ internal sealed class AddVerb
             throw error;
         }
     }
-
-    /// <summary>
-    /// The CNI error for a failed ADD. A budget that ran out while the cloud was associating is 104; one that ran out
-    /// earlier (throttled or unavailable cloud, a busy attachment lock) is 11, try again later.
-    /// </summary>
-    private static CniException Classify(Exception e, CancellationToken ct, bool waitingForAssociation) => e switch
-    {
-        CniException c => c,
-        CloudException or OperationCanceledException when (ct.IsCancellationRequested || e is CloudException { Code: CloudErrorCodes.DeadlineExceeded }) && waitingForAssociation =>
-            new CniException(CniCode.AssociationTimedOut, "the EIP was not bound within addTimeoutSeconds",
-                $"the cloud was still associating when the budget ran out ({e.Message}); everything this ADD did was rolled back", e),
-        CloudException c when ct.IsCancellationRequested || c.Code == CloudErrorCodes.DeadlineExceeded =>
-            new CniException(CniCode.TryAgainLater, "the cloud did not answer within addTimeoutSeconds, try again later", c.Message, c),
-        CloudException c => CloudErrorMapping.ToCni(c, "binding the pod's EIP"),
-        OperationCanceledException => new CniException(CniCode.TryAgainLater, "addTimeoutSeconds ran out before the EIP work finished, try again later",
-            "everything this ADD did was rolled back", e),
-        KubeException k => new CniException(k.IsTransient ? CniCode.TryAgainLater : CniCode.KubeWriteBackFailed,
-            "cannot write the EIP back to the pod", k.Message, k),
-        KubeconfigException k => new CniException(CniCode.InvalidConfig, "the kubeconfig of eip-cni is unusable", k.Message, k),
-        _ => new CniException(999, "internal error in eip-cni", $"{e.GetType().Name}: {e.Message}", e),
-    };
 
     /// <summary>
     /// Allocates (or reuses) the pod's EIP and binds it. A ClientToken's answer is replayed by the cloud long after its

@@ -39,7 +39,7 @@ internal sealed class CheckVerb
         }
         catch (CloudException e)
         {
-            throw CloudErrorMapping.ToCni(e, "checking the pod's EIP");
+            throw CniErrors.FromCloud(e, "checking the pod's EIP");
         }
         if (eip is null)
             throw new CniException(CniCode.BindingMismatch, $"the pod's EIP {rec.AllocationId} no longer exists");

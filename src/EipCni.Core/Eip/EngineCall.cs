@@ -12,6 +12,9 @@ public sealed record EngineCall
     public required AttachmentKey Key { get; init; }
     public required string StateDir { get; init; }
 
+    /// <summary>The kubeconfig's path, for error texts (the client is built by the composition root).</summary>
+    public string Kubeconfig { get; init; } = "";
+
     /// <summary>The configured cluster ID (plugin config, else eni_conf); null when neither sets one or eni_conf's is invalid.</summary>
     public string? ClusterId { get; init; }
 
@@ -61,6 +64,7 @@ public sealed record EngineCall
         {
             Key = new AttachmentKey(conf.Name, inv.ContainerId, inv.IfName),
             StateDir = conf.StateDir,
+            Kubeconfig = conf.Kubeconfig,
             ClusterId = clusterId,
             ClusterIdError = clusterIdError,
             PodNamespace = inv.Args.PodNamespace,

@@ -151,12 +151,11 @@ internal sealed class EngineCore
         }
         catch (KubeException e)
         {
-            throw new CniException(e.IsTransient ? CniCode.TryAgainLater : CniCode.KubeWriteBackFailed,
-                $"cannot read pod {ns}/{name} from the API server", e.Message, e);
+            throw CniErrors.FromKube(e, $"cannot read pod {ns}/{name} from the API server");
         }
         catch (KubeconfigException e)
         {
-            throw new CniException(CniCode.InvalidConfig, "the kubeconfig of eip-cni is unusable", e.Message, e);
+            throw CniErrors.FromKubeconfig(e, Call.Kubeconfig);
         }
     }
     /// <summary>Where the unbind step left the EIP.</summary>

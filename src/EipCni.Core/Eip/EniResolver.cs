@@ -78,7 +78,7 @@ public sealed class EniResolver
             }
             catch (CloudException e)
             {
-                throw CloudErrorMapping.ToCni(e, $"resolving the ENI of pod IP {podIp}");
+                throw CniErrors.FromCloud(e, $"resolving the ENI of pod IP {podIp}");
             }
         }
 

@@ -51,6 +51,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         var watch = Stopwatch.StartNew();
         var requestId = Ids();
         var seq = sim.Requests.NextSeq();
+        var world = sim.WorldLifetime; // a reset ends this world: what is still in flight then belongs to no log
         var request = await Read(ctx);
         var merged = request.MergedParams();
         var action = request.Header("x-acs-action") ?? merged.GetValueOrDefault("Action") ?? "";
@@ -99,7 +100,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         {
             dropped = true;
         }
-        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested || sim.WorldLifetime.IsCancellationRequested)
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested || world.IsCancellationRequested)
         {
             // the client left during latency or an abandonOnDisconnect stall, or a reset ended a stall: nothing happened
             status = 0;
@@ -108,7 +109,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
         finally
         {
             if (dropped) { status = 0; code = "drop"; ctx.Abort(); }
-            Record(seq, action, info, accessKeyId, signatureVersion, merged, clientToken, status, code, requestId, ctx.Request.Method,
+            if (!world.IsCancellationRequested) Record(seq, action, info, accessKeyId, signatureVersion, merged, clientToken, status, code, requestId, ctx.Request.Method,
                 watch.ElapsedMilliseconds, clientGone: !dropped && ctx.RequestAborted.IsCancellationRequested);
         }
     }

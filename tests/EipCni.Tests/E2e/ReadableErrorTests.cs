@@ -140,7 +140,7 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
     }
 
     [Fact]
-    public void The_journal_says_in_words_why_a_release_is_pending()
+    public void The_journal_says_in_words_why_a_del_is_held()
     {
         using var chain = _world.Chain(edit: p => p["delTimeoutSeconds"] = 2);
         _world.CreatePod("web-0", AutoEip);
@@ -150,7 +150,8 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
 
         var del = chain.Plugin("DEL", "readable-1", "10.250.0.31", annotations: AutoEip);
 
-        Assert.True(del.ExitCode == 0, del.Stdout + chain.Log());
+        NativePlugin.AssertError(del, 11); // held: the unbind is not confirmed
+        AssertReadableJson("DEL error", del.Stdout, "msg", "details");
         var record = chain.JournalRecord("readable-1");
         Assert.NotNull(record);
         var lastError = record.Str("lastError");
