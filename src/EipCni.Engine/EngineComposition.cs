@@ -41,7 +41,7 @@ public static class EngineComposition
         {
             try
             {
-                return new KubeClient(Kubeconfig.Load(conf.Kubeconfig), ctx.Log, new KubeClientOptions { NodeName = Environment.MachineName });
+                return new KubeClient(Kubeconfig.Load(conf.Kubeconfig), ctx.Log, new KubeClientOptions { NodeName = NodeName(conf) });
             }
             catch (KubeconfigException e)
             {
@@ -52,7 +52,11 @@ public static class EngineComposition
         var services = new EipServices(
             () => Cloud().Eip,
             () => new EniResolver(Cloud().Metadata, Cloud().NetworkInterfaces, conf.StateDir, ctx.Log),
-            Kube);
+            Kube,
+            nodeName: NodeName(conf));
         return new EipEngine(services);
     }
+
+    /// <summary>The Kubernetes node name from the plugin config (the agent writes it); the host name only when absent.</summary>
+    private static string NodeName(NetConf conf) => conf.NodeName ?? Environment.MachineName;
 }

@@ -55,21 +55,13 @@ public sealed record CloudOptions
             throw new ArgumentException($"regionId \"{RegionId}\" is not a region ID (like cn-hangzhou)", "regionId");
     }
 
-    /// <summary>Endpoints are HTTPS; plain HTTP only for loopback addresses, or the metadata service's own address.</summary>
+    /// <summary>The same rule the config parser applies (<see cref="EndpointRule"/>), for callers that build options themselves.</summary>
     public static void CheckEndpoint(string key, Uri? endpoint, bool isMetadata)
     {
         if (endpoint is null) return;
-        if (!endpoint.IsAbsoluteUri || endpoint.Scheme is not ("https" or "http"))
-            throw new ArgumentException($"{key} \"{endpoint}\" must be an absolute http(s) URL", key);
-        if (endpoint.AbsolutePath != "/" || !string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.UserInfo))
-            throw new ArgumentException($"{key} \"{endpoint}\" must be a bare scheme://host[:port]", key);
-        if (endpoint.Scheme == "https" || IsLoopback(endpoint.Host)) return;
-        if (isMetadata && endpoint.Host == "100.100.100.200") return;
-        throw new ArgumentException($"{key} \"{endpoint}\" uses plain http, which is only allowed for loopback addresses", key);
+        if (EndpointRule.Problem(endpoint, isMetadata ? "endpoints.metadata" : key) is { } problem)
+            throw new ArgumentException($"{key} \"{endpoint}\": {problem}", key);
     }
-
-    internal static bool IsLoopback(string host) =>
-        host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
     private static bool IsRegionId(string value) =>
         value.Length is > 0 and <= 64 && value.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-');

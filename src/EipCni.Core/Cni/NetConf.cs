@@ -20,6 +20,12 @@ public sealed class NetConf
     public required string CniVersion { get; init; }
     public required string Name { get; init; }
     public string? ClusterId { get; init; }
+
+    /// <summary>
+    /// The Kubernetes node name (ACK names nodes like <c>cn-hangzhou.10.0.1.5</c>, not after the host): ownership tags
+    /// and event sources use it. The agent writes it from the downward API; absent → the host name.
+    /// </summary>
+    public string? NodeName { get; init; }
     public string EniConfPath { get; init; } = "/etc/eni/eni.json";
     public string Kubeconfig { get; init; } = "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig";
     public string StateDir { get; init; } = "/var/lib/cni/eip-cni";
@@ -71,6 +77,7 @@ public sealed class NetConf
             CniVersion = version,
             Name = name,
             ClusterId = ClusterIdOrNull(JsonFields.OptionalString(root, "clusterId", w), "clusterId"),
+            NodeName = NodeNameOrNull(JsonFields.OptionalString(root, "nodeName", w)),
             EniConfPath = Path(root, "eniConfPath") ?? "/etc/eni/eni.json",
             Kubeconfig = Path(root, "kubeconfig") ?? "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig",
             StateDir = Path(root, "stateDir") ?? "/var/lib/cni/eip-cni",
@@ -96,6 +103,18 @@ public sealed class NetConf
         if (value.Length > 64 || !CniInvocation.IsValidContainerId(value))
             throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{key}\"",
                 $"\"{key}\" is {CniInvocation.Printable(value)}; expected 1-64 letters, digits, '_', '.' or '-'");
+        return value;
+    }
+
+    /// <summary>A node name is a DNS-1123 subdomain (at most 253 characters of lower-case labels joined by dots).</summary>
+    private static string? NodeNameOrNull(string? value)
+    {
+        if (value is null) return null;
+        var labels = value.Split('.');
+        if (value.Length is 0 or > 253 || labels.Any(l => l.Length is 0 or > 63 || !char.IsAsciiLetterLower(l[0]) && !char.IsAsciiDigit(l[0])
+                || !char.IsAsciiLetterLower(l[^1]) && !char.IsAsciiDigit(l[^1]) || l.Any(c => !char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c != '-')))
+            throw new CniException(CniCode.InvalidConfig, "invalid value for \"nodeName\"",
+                $"\"nodeName\" is {CniInvocation.Printable(value)}; expected a Kubernetes node name (a DNS-1123 subdomain)");
         return value;
     }
 
@@ -145,21 +164,14 @@ public sealed class NetConf
         return new(One("vpc"), One("ecs"), One("sts"), One("metadata"));
     }
 
-    /// <summary>HTTPS everywhere; plain HTTP only towards loopback (simulators) or the ECS metadata address.</summary>
+    /// <summary>Checked here, once, with the same rule the cloud client applies (<see cref="EndpointRule"/>).</summary>
     public static Uri ValidateEndpoint(string value, string key)
     {
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http") || string.IsNullOrEmpty(uri.Host))
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
             throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{key}\"", $"\"{key}\" is {CniInvocation.Printable(value)}; expected an http(s) URL");
-        if (uri.Scheme == "http" && !IsPlainHttpAllowed(uri))
-            throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{key}\"",
-                $"\"{key}\" is {CniInvocation.Printable(value)}; plain http is refused except for loopback addresses and the metadata service 100.100.100.200: use https");
+        if (EndpointRule.Problem(uri, key) is { } problem)
+            throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{key}\"", $"\"{key}\" is {CniInvocation.Printable(value)}; {problem}");
         return uri;
-    }
-
-    public static bool IsPlainHttpAllowed(Uri uri)
-    {
-        if (uri.IsLoopback) return true;
-        return IPAddress.TryParse(uri.Host, out var ip) && ip.Equals(IPAddress.Parse("100.100.100.200"));
     }
 
     private static IReadOnlyList<string> ParseKinds(JsonElement root)

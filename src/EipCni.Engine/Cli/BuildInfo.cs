@@ -1,7 +1,10 @@
+using System.Reflection;
+
 namespace EipCni.Cli;
 
-/// <summary>Version of this build.</summary>
+/// <summary>Version of this build: Directory.Build.props' Version, plus the commit when the SDK knows it.</summary>
 public static class BuildInfo
 {
-    public const string Version = "0.1.0";
+    public static string Version { get; } =
+        typeof(BuildInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 }

@@ -20,6 +20,12 @@ public static class CommandLine
         });
         root.Subcommands.Add(version);
 
+        // `eip-cni help` and a bare `eip-cni` show the help, as operators expect; neither is an error.
+        var help = new Command("help", "Show this help.");
+        help.SetAction(_ => root.Parse("--help").Invoke());
+        root.Subcommands.Add(help);
+        root.SetAction(_ => root.Parse("--help").Invoke());
+
         return root.Parse(args).InvokeAsync();
     }
 }

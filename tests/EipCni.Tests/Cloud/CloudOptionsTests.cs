@@ -17,7 +17,7 @@ public sealed class CloudOptionsTests
     [InlineData("http://vpc.cn-hangzhou.aliyuncs.com", "plain http")]
     [InlineData("http://10.0.0.1", "plain http")]
     [InlineData("http://100.100.100.200", "plain http")] // only the metadata endpoint may use it
-    [InlineData("ftp://127.0.0.1", "absolute http(s)")]
+    [InlineData("ftp://127.0.0.1", "http(s) URL")]
     [InlineData("https://vpc.example.test/path", "bare")]
     public void RefusesOtherEndpoints(string url, string why)
     {

@@ -185,8 +185,21 @@ public class GoldenTests
     {
         var version = ProcessRunner.Run(Repo.PluginBinary, ["version"]);
         Assert.Equal(0, version.ExitCode);
-        Assert.Matches(@"^eip-cni \d+\.\d+\.\d+\n", version.Stdout);
+        Assert.Matches(@"^eip-cni \d+\.\d+\.\d+(\+[0-9a-f]+)?\n", version.Stdout);
         Assert.Contains("0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0", version.Stdout);
+        // One version, from the build: `version` and `--version` agree.
+        var dashed = ProcessRunner.Run(Repo.PluginBinary, ["--version"]);
+        Assert.Equal(0, dashed.ExitCode);
+        Assert.Equal(version.Stdout.Split('\n')[0]["eip-cni ".Length..], dashed.Stdout.Trim());
+
+        // `help` and no arguments at all show the help and succeed.
+        foreach (var args in new[] { new[] { "help" }, Array.Empty<string>() })
+        {
+            var shown = ProcessRunner.Run(Repo.PluginBinary, args);
+            Assert.True(shown.ExitCode == 0, $"eip-cni {string.Join(' ', args)}: {shown.Stdout}{shown.Stderr}");
+            Assert.Contains("eip-cni [command] [options]", shown.Stdout);
+            Assert.Equal("", shown.Stderr);
+        }
 
         var help = ProcessRunner.Run(Repo.PluginBinary, ["--help"]);
         Assert.Equal(0, help.ExitCode);

@@ -125,8 +125,12 @@ public class MalformedInputTests
         }
         foreach (var (key, value) in badValues.Where(b => b.Key != "prevResult"))
             yield return new($"CHECK {key}={value?.ToJsonString()}", "CHECK", Conf(c => c[key] = value?.DeepClone()), 7, [key]);
-        foreach (var (sub, value) in new (string, JsonNode)[] { ("vpc", "ftp://vpc.example.com"), ("vpc", "http://vpc.cn-hangzhou.aliyuncs.com"), ("ecs", 5), ("sts", "not a url"), ("metadata", "http://169.254.169.254"), ("vpc", "https://") })
+        foreach (var (sub, value) in new (string, JsonNode)[] { ("vpc", "ftp://vpc.example.com"), ("vpc", "http://vpc.cn-hangzhou.aliyuncs.com"), ("ecs", 5), ("sts", "not a url"), ("metadata", "http://169.254.169.254"), ("vpc", "https://"),
+            // Checked once, at parse, by the rule the cloud client applies: the metadata address is plain-http only as the metadata endpoint, and a path is never part of an endpoint.
+            ("vpc", "http://100.100.100.200"), ("vpc", "https://vpc.example.com/api"), ("sts", "https://sts.example.com/?x=1"), ("ecs", "https://user@ecs.example.com") })
             yield return new($"ADD endpoints.{sub}={value.ToJsonString()}", "ADD", Conf(c => c["endpoints"] = new JsonObject { [sub] = value.DeepClone() }), 7, ["endpoints." + sub]);
+        yield return new("STATUS with a plain-http cloud endpoint is not ready", "STATUS",
+            Conf(c => { c["cniVersion"] = "1.1.0"; c["endpoints"] = new JsonObject { ["vpc"] = "http://100.100.100.200" }; }), 7, ["endpoints.vpc"]);
         foreach (var value in new JsonNode[] { new JsonArray(), "x", 5 })
             yield return new($"ADD pod-annotations={value.ToJsonString()}", "ADD", Conf(c => c["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = value.DeepClone() }), 7, ["io.kubernetes.cri.pod-annotations"]);
         yield return new("ADD annotation value not a string", "ADD", Conf(c => c["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["k8s.aliyun.com/pod-with-eip"] = true } }), 7, ["k8s.aliyun.com/pod-with-eip"]);
