@@ -172,8 +172,7 @@ public class EngineAddTests
 
         Assert.Equal(CniCode.AssociationTimedOut, e.Code);
         w.Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Empty(w.Cloud.Eips);
-        Assert.Null(w.Record("c-1"));
+        w.AssertNothingLeft("c-1");
     }
 
     [Theory]
@@ -187,9 +186,7 @@ public class EngineAddTests
         var e = await w.AddFailsAsync("c-1");
 
         Assert.Equal(code, e.Code);
-        w.Time.Advance(TimeSpan.FromSeconds(10));
-        Assert.Empty(w.Cloud.Eips);
-        Assert.Null(w.Record("c-1"));
+        w.AssertNothingLeft("c-1");
     }
 
     [Fact]
@@ -265,9 +262,7 @@ public class EngineAddTests
     {
         using var w = new EngineWorld();
         // Ours (this cluster's tags), on the pod's IP, and no journal record claims it: left over from an earlier pod.
-        w.Cloud.Seed("eip-stale", "47.2.2.2",
-            OwnershipTags.ForNewEip(EngineWorld.Cluster, EngineWorld.Ns, "old-pod", "uid-old", "c-old", EngineWorld.Node, "Follow"),
-            boundToEni: EngineWorld.PodEni, boundToIp: EngineWorld.PodIp);
+        w.SeedOnPodIp("eip-stale", EngineWorld.Cluster, "c-old");
 
         await w.AddAsync("c-1");
 
@@ -281,9 +276,7 @@ public class EngineAddTests
     public async Task Another_clusters_eip_on_the_ip_is_never_touched()
     {
         using var w = new EngineWorld();
-        w.Cloud.Seed("eip-foreign", "47.3.3.3",
-            OwnershipTags.ForNewEip("other-cluster", EngineWorld.Ns, "x", "uid-x", "c-x", "node-9", "Follow"),
-            boundToEni: EngineWorld.PodEni, boundToIp: EngineWorld.PodIp);
+        w.SeedOnPodIp("eip-foreign", "other-cluster", "c-x");
 
         var e = await w.AddFailsAsync("c-1");
 
@@ -299,9 +292,7 @@ public class EngineAddTests
     public async Task A_live_attachments_eip_on_the_ip_is_never_touched()
     {
         using var w = new EngineWorld();
-        w.Cloud.Seed("eip-live", "47.4.4.4",
-            OwnershipTags.ForNewEip(EngineWorld.Cluster, EngineWorld.Ns, "live", "uid-live", "c-live", EngineWorld.Node, "Follow"),
-            boundToEni: EngineWorld.PodEni, boundToIp: EngineWorld.PodIp);
+        w.SeedOnPodIp("eip-live", EngineWorld.Cluster, "c-live");
         w.WriteRecord(new AttachmentRecord
         {
             Network = EngineWorld.Network, ContainerId = "c-live", IfName = "eth0", ClusterId = EngineWorld.Cluster,

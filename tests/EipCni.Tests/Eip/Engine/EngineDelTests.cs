@@ -148,9 +148,7 @@ public class EngineDelTests
     public async Task A_record_naming_an_eip_without_our_tags_is_dropped_and_the_eip_left_alone()
     {
         using var w = new EngineWorld();
-        w.Cloud.Seed("eip-theirs", "47.5.5.5",
-            OwnershipTags.ForNewEip("other-cluster", EngineWorld.Ns, EngineWorld.Pod, "uid", "c-1", EngineWorld.Node, "Follow"),
-            boundToEni: EngineWorld.PodEni, boundToIp: EngineWorld.PodIp);
+        w.SeedOnPodIp("eip-theirs", "other-cluster", "c-1");
         w.WriteRecord(new AttachmentRecord
         {
             Network = EngineWorld.Network, ContainerId = "c-1", IfName = "eth0", ClusterId = EngineWorld.Cluster,
@@ -228,11 +226,7 @@ public class EngineDelTests
     {
         using var w = new EngineWorld();
         w.Kube.AddPod(EngineWorld.Ns, EngineWorld.Pod, ownerKind: "StatefulSet");
-        var never = new Dictionary<string, string>
-        {
-            ["network.alibabacloud.com/pod-with-eip"] = "true",
-            ["network.alibabacloud.com/pod-eip-release-strategy"] = "Never",
-        };
+        var never = EngineWorld.Keeping("Never");
         await w.AddAsync("c-1", never);
         var id = w.Record("c-1")!.AllocationId!;
 

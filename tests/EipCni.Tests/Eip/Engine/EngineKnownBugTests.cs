@@ -76,11 +76,7 @@ public class EngineKnownBugTests
     {
         using var w = new EngineWorld();
         w.Kube.AddPod(EngineWorld.Ns, EngineWorld.Pod, ownerKind: "StatefulSet");
-        var never = new Dictionary<string, string>
-        {
-            ["network.alibabacloud.com/pod-with-eip"] = "true",
-            ["network.alibabacloud.com/pod-eip-release-strategy"] = "Never",
-        };
+        var never = EngineWorld.Keeping("Never");
         w.Cloud.CommitLate("AssociateEipAddress", TimeSpan.FromSeconds(60));
         await w.AddFailsAsync("c-1", never);
         var id = w.Record("c-1")!.AllocationId!;

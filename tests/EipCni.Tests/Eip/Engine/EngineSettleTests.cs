@@ -27,9 +27,7 @@ public class EngineSettleTests
         Assert.Single(w.Cloud.Eips); // it did create an EIP, late
 
         Assert.Equal("gc: 1 given back", await w.GcAsync(null));
-        w.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Empty(w.Cloud.Eips);
-        Assert.Null(w.Record("c-1"));
+        w.AssertNothingLeft("c-1");
     }
 
     [Fact]
@@ -200,8 +198,8 @@ public class EngineSettleTests
         w.Kube.AddPod(EngineWorld.Ns, "kept", ownerKind: "StatefulSet");
         w.Kube.AddPod(EngineWorld.Ns, "ttl", ownerKind: "StatefulSet");
         await w.AddAsync("c-live");
-        await w.AddAsync("c-kept", new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true", ["network.alibabacloud.com/pod-eip-release-strategy"] = "Never" }, ip: "10.0.1.8", pod: "kept");
-        await w.AddAsync("c-ttl", new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true", ["network.alibabacloud.com/pod-eip-release-strategy"] = "10m" }, ip: "10.0.1.9", pod: "ttl");
+        await w.AddAsync("c-kept", EngineWorld.Keeping("Never"), ip: "10.0.1.8", pod: "kept");
+        await w.AddAsync("c-ttl", EngineWorld.Keeping("10m"), ip: "10.0.1.9", pod: "ttl");
         await w.DelAsync("c-kept", ip: "10.0.1.8", pod: "kept");
         await w.DelAsync("c-ttl", ip: "10.0.1.9", pod: "ttl");
         Assert.NotNull(w.Record("c-ttl")!.ReleaseAfter);

@@ -31,6 +31,13 @@ public sealed class EngineWorld : IDisposable
         ["network.alibabacloud.com/pod-with-eip"] = "true",
     };
 
+    /// <summary>The annotations of a pod that asks for an automatic EIP kept after it is gone (Never, or a Go duration).</summary>
+    public static Dictionary<string, string> Keeping(string strategy) => new()
+    {
+        ["network.alibabacloud.com/pod-with-eip"] = "true",
+        ["network.alibabacloud.com/pod-eip-release-strategy"] = strategy,
+    };
+
     private readonly TempDir _dir = new("eipcni-engine");
 
     public EngineWorld()
@@ -87,6 +94,20 @@ public sealed class EngineWorld : IDisposable
 
     public async Task<CniException> DelFailsAsync(string containerId, string ip = PodIp) =>
         await Assert.ThrowsAsync<CniException>(() => DelAsync(containerId, ip));
+
+    /// <summary>An EIP bound to the pod's IP behind our back, tagged as if eip-cni of <paramref name="cluster"/> created it.</summary>
+    public void SeedOnPodIp(string allocationId, string cluster, string containerId) =>
+        Cloud.Seed(allocationId, "47.9.9." + (Cloud.Eips.Count + 1),
+            OwnershipTags.ForNewEip(cluster, Ns, "pod-of-" + containerId, "uid-" + containerId, containerId, Node, "Follow"),
+            boundToEni: PodEni, boundToIp: PodIp);
+
+    /// <summary>After the cloud's transitions: no EIP is left and the attachment has no record.</summary>
+    public void AssertNothingLeft(string containerId)
+    {
+        Time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Empty(Cloud.Eips);
+        Assert.Null(Record(containerId));
+    }
 
     public AttachmentRecord? Record(string containerId, string ifName = "eth0") => Journal.Read(new AttachmentKey(Network, containerId, ifName));
 
