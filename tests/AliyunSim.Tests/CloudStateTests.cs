@@ -5,7 +5,7 @@ using AliyunSim.Services;
 
 namespace AliyunSim.Tests;
 
-/// <summary>The EIP state machine and its guards, driven directly (reference §6, §11.3–§11.8).</summary>
+/// <summary>The EIP state machine and its guards, driven directly (docs/cloud-api.md §3, §6, §11).</summary>
 public class CloudStateTests
 {
     readonly World world = World.CreateDefault();

@@ -8,7 +8,7 @@ using AliyunSim.Signing;
 
 namespace AliyunSim.Tests;
 
-/// <summary>Every signature vector of reference/aliyun-openapi.md §2.3 and §3.3, through the simulator's verifier.</summary>
+/// <summary>Every signature vector of docs/cloud-api.md §10, through the simulator's verifier.</summary>
 public class SignatureVectorTests
 {
     static KeyValuePair<string, string> P(string k, string v) => new(k, v);

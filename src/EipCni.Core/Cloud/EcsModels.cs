@@ -1,6 +1,6 @@
 namespace EipCni.Cloud;
 
-// ECS 2014-05-26 DescribeNetworkInterfaces (reference/aliyun-openapi.md §6.11). Note the tag fields are
+// ECS 2014-05-26 DescribeNetworkInterfaces (docs/cloud-api.md §3). Note the tag fields are
 // TagKey/TagValue here, unlike VPC's Key/Value.
 
 /// <summary>DescribeNetworkInterfaces filters; pages (NextToken) are followed to the end.</summary>

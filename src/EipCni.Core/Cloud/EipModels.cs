@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace EipCni.Cloud;
 
-// Requests and responses of the VPC 2016-04-28 EIP APIs (reference/aliyun-openapi.md §6). Types follow the
+// Requests and responses of the VPC 2016-04-28 EIP APIs (docs/cloud-api.md §3). Types follow the
 // official SDK: strings where the API sends strings (Bandwidth "5"). RegionId is added by EipCloud.
 
 /// <summary>AllocateEipAddress options; null means "not sent" (the cloud's default applies).</summary>

@@ -10,7 +10,7 @@ public sealed record EndpointOverrides(Uri? Vpc, Uri? Ecs, Uri? Sts, Uri? Metada
 public sealed record ValidAttachment(string ContainerId, string IfName);
 
 /// <summary>
-/// The plugin's entry in the conflist, parsed once into typed options with defaults (SPEC §2.1).
+/// The plugin's entry in the conflist, parsed once into typed options with defaults (README, "Plugin config").
 /// Unknown keys are ignored; a known key with a wrong type or value is code 7 naming the key and value.
 /// </summary>
 public sealed class NetConf

@@ -1,6 +1,6 @@
 namespace EipCni.Eip;
 
-/// <summary>Annotation names of SPEC §2.3: every name under both prefixes, plus the compat names.</summary>
+/// <summary>Annotation names of the README's "Pod annotations" table: every name under both prefixes, plus the compat names.</summary>
 public static class EipAnnotationNames
 {
     public const string NewPrefix = "network.alibabacloud.com/";

@@ -1,7 +1,7 @@
 namespace EipCni.Eip;
 
 /// <summary>
-/// What a pod's annotations ask for, validated and with defaults applied (SPEC §2.3). Made by
+/// What a pod's annotations ask for, validated and with defaults applied (README, "Pod annotations"). Made by
 /// <see cref="EipRequestParser.Parse"/>; nothing here has touched the cloud yet.
 /// </summary>
 public sealed record EipRequest

@@ -7,7 +7,7 @@ using N = EipCni.Eip.EipAnnotationNames;
 namespace EipCni.Eip;
 
 /// <summary>
-/// Turns a pod's annotations into a validated <see cref="EipRequest"/> (SPEC §2.3), before any cloud call.
+/// Turns a pod's annotations into a validated <see cref="EipRequest"/> (README, "Pod annotations"), before any cloud call.
 /// An invalid value is CNI error 7 whose message names the annotation key that was used and whose details give the
 /// value and what is allowed. Pure: no I/O.
 /// </summary>

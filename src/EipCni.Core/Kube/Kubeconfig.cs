@@ -103,7 +103,7 @@ public sealed class Kubeconfig
         var server = ParseServer(source, clusterPath + ".server", serverText);
 
         // TLS verification stays on whatever the file says: a CNI plugin holding pod-patch rights must not talk to an
-        // unverified server (SPEC §8). A kubeconfig that asks to skip it is refused rather than silently half-obeyed.
+        // unverified server. A kubeconfig that asks to skip it is refused rather than silently half-obeyed.
         if (reader.String(cluster, "insecure-skip-tls-verify", clusterPath + ".insecure-skip-tls-verify") is { } skip
             && !skip.Equals("false", StringComparison.OrdinalIgnoreCase))
             throw new KubeconfigException(source, clusterPath + ".insecure-skip-tls-verify",

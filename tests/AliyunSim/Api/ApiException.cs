@@ -9,7 +9,7 @@ public sealed class ApiException(int httpStatus, string code, string message) : 
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
-/// <summary>The error codes the simulator answers with, in one place (HTTP status per reference §5.3 and §6).</summary>
+/// <summary>The error codes the simulator answers with, in one place (HTTP status per docs/cloud-api.md §3, §4 and §11).</summary>
 public static class Errors
 {
     public static ApiException Missing(string name) =>

@@ -33,7 +33,7 @@ public sealed record Caller(string? AccessKeyId, string SignatureVersion);
 
 /// <summary>
 /// Verifies V2 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256) requests with the simulator's own code, in the order:
-/// shape → clock window → AccessKey and STS token → signature → nonce replay (reference §11.1).
+/// shape → clock window → AccessKey and STS token → signature → nonce replay (docs/cloud-api.md §2 and §11).
 /// </summary>
 public sealed class Authenticator(CredentialStore credentials, NonceCache nonces)
 {

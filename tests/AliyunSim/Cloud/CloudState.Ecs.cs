@@ -7,7 +7,7 @@ namespace AliyunSim.Cloud;
 
 public sealed partial class CloudState
 {
-    /// <summary>ECS DescribeNetworkInterfaces over the world's ENIs (reference §6.11; tags are TagKey/TagValue here).</summary>
+    /// <summary>ECS DescribeNetworkInterfaces over the world's ENIs (docs/cloud-api.md §3; tags are TagKey/TagValue here).</summary>
     public JsonObject DescribeNetworkInterfaces(ApiParams p)
     {
         CheckRegion(p, required: true);
@@ -42,7 +42,7 @@ public sealed partial class CloudState
             IEnumerable<Eni> page;
             if (tokenMode)
             {
-                // MaxResults: 10..500; below 10 (or absent) means 10, above 500 means 500 (reference §6.11).
+                // MaxResults: 10..500; below 10 (or absent) means 10, above 500 means 500 (docs/cloud-api.md §11).
                 var raw = p.Get("MaxResults");
                 var max = 10;
                 if (raw is not null)

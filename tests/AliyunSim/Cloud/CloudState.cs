@@ -7,7 +7,7 @@ using AliyunSim.Services;
 namespace AliyunSim.Cloud;
 
 /// <summary>
-/// The account's EIPs and their state machine (reference §6, §11). One lock guards everything; transitions
+/// The account's EIPs and their state machine (docs/cloud-api.md §3, §6, §11). One lock guards everything; transitions
 /// (Associating, Unassociating, Releasing) complete when their deadline passes, checked on every access.
 /// </summary>
 public sealed partial class CloudState

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace AliyunSim.Services;
 
-/// <summary>ClientToken idempotency keyed by (account, action, token): replay, mismatch, or still in flight (reference §7).</summary>
+/// <summary>ClientToken idempotency keyed by (account, action, token): replay, mismatch, or still in flight (docs/cloud-api.md §5).</summary>
 public sealed class IdempotencyStore
 {
     sealed class Entry { public required string Fingerprint; public JsonObject? Response; }

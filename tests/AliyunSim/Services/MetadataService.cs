@@ -3,7 +3,7 @@ using AliyunSim.Cloud;
 
 namespace AliyunSim.Services;
 
-/// <summary>The ECS instance metadata service (reference §9), including hardened mode (PUT /latest/api/token).</summary>
+/// <summary>The ECS instance metadata service (docs/cloud-api.md §8), including hardened mode (PUT /latest/api/token).</summary>
 public sealed class MetadataService(World world, SimConfig config, SimClock clock, CredentialStore credentials)
 {
     readonly Lock gate = new();

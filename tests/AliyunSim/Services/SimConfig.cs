@@ -20,7 +20,7 @@ public sealed class SimConfig
     /// <summary>Answer a mutating call on an EIP in transition with TaskConflict instead of IncorrectEipStatus.</summary>
     public bool TaskConflictDuringTransition { get { lock (gate) return taskConflictDuringTransition; } set { lock (gate) taskConflictDuringTransition = value; } }
 
-    /// <summary>Documented per-account limits per 60 s (reference §8); others 300.</summary>
+    /// <summary>Documented per-account limits per 60 s (docs/cloud-api.md §7); others 300.</summary>
     public static readonly IReadOnlyDictionary<string, int> DocumentedLimits = new Dictionary<string, int>
     {
         ["AllocateEipAddress"] = 120,

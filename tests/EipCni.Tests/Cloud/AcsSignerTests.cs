@@ -5,7 +5,7 @@ namespace EipCni.Tests.Cloud;
 
 public sealed class AcsSignerTests
 {
-    /// <summary>One V3 vector from reference/aliyun-openapi.md §3.3, inputs and expected outputs as printed there.</summary>
+    /// <summary>One V3 vector, inputs and expected outputs as published (origins in docs/cloud-api.md §10).</summary>
     public sealed record Vector(
         string Name, string Method, string Path, (string, string)[] Query, (string, string)[] Headers,
         string? Body, string? PayloadHash, string AccessKeyId, string Secret,

@@ -4,7 +4,7 @@ using static EipCni.Tests.E2e.BehaviourSupport;
 
 namespace EipCni.Tests.E2e;
 
-/// <summary>Each creation annotation of SPEC §2.3, seen on the EIP the cloud simulator holds after ADD (both prefixes, compat names, precedence).</summary>
+/// <summary>Each creation annotation of the README's "Pod annotations" table, seen on the EIP the cloud simulator holds after ADD (both prefixes, compat names, precedence).</summary>
 public class EipAnnotationTests : IClassFixture<EipWorld>
 {
     private const string New = "network.alibabacloud.com/";

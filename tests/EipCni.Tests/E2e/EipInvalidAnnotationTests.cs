@@ -5,7 +5,7 @@ namespace EipCni.Tests.E2e;
 
 /// <summary>
 /// Every annotation with invalid values: ADD fails with CNI error 7 naming the key, a Warning event on the pod, and the
-/// cloud never hears of it (SPEC §2.3: validated before any cloud call).
+/// cloud never hears of it (README, "Pod annotations": validated before any cloud call).
 /// </summary>
 public class EipInvalidAnnotationTests : IClassFixture<EipWorld>
 {

@@ -4,7 +4,7 @@ using static EipCni.Tests.E2e.BehaviourSupport;
 
 namespace EipCni.Tests.E2e;
 
-/// <summary>pod-eip-instanceid: the user's own EIP is bound, never created, modified or released; rob rules of SPEC §4.</summary>
+/// <summary>pod-eip-instanceid: the user's own EIP is bound, never created, modified or released; rob rules of docs/design.md §5.</summary>
 public class EipUserSpecifiedTests : IClassFixture<EipWorld>
 {
     private static readonly string[] CreatingOrChanging =

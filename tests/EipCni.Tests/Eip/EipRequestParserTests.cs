@@ -544,7 +544,7 @@ public class EipRequestParserTests
     {
         // The brief asks for at least ~80 invalid cases; keep the table from silently shrinking.
         Assert.True(InvalidCreationCases().Count() + InvalidAskingCases().Count() >= 200);
-        // Every annotation of SPEC §2.3 has invalid cases.
+        // Every annotation of the README's "Pod annotations" table has invalid cases.
         var names = InvalidCreation.Select(c => c.Name).Distinct().Count();
         Assert.Equal(12, names);
     }
