@@ -147,14 +147,16 @@ internal sealed class AddVerb
             {
                 return await BindAutomaticOnceAsync(rec, request, strategy, eni, podIp, clusterId, ct).ConfigureAwait(false);
             }
-            catch (CloudException e) when (pass < 2 && !ct.IsCancellationRequested)
+            // A replayed token can also make the binding itself report the EIP gone (its association token replays
+            // the old success too): 105 from the bind is the same signal as a cloud refusal here.
+            catch (Exception e) when (e is CloudException or CniException { Code: CniCode.EipUnknown } && pass < 2 && !ct.IsCancellationRequested)
             {
                 var current = Journal.Read(rec.Key);
                 if (current?.AllocationId is not { } id) throw;
                 var now = await _core.DescribeAsync(id, ct).ConfigureAwait(false);
                 if (now is not null && now.State != EipStatus.Releasing) throw; // the EIP exists: a genuine failure
                 Log.Write(LogLevel.Info, "the client token named a released EIP; allocating with the next generation",
-                    ("allocationId", id), ("generation", current.Generation), ("code", e.Code));
+                    ("allocationId", id), ("generation", current.Generation), ("code", (e as CloudException)?.Code ?? e.Message));
                 rec = Journal.Write(current with { AllocationId = null, EipAddress = null, InBandwidthPackage = false, Generation = current.Generation + 1, Phase = AttachmentPhase.Allocating });
             }
         }
@@ -326,7 +328,14 @@ internal sealed class AddVerb
                 rec = Journal.Write(rec with { AssociateToken = null });
                 if (!await ClearStaleHolderAsync(rec, eni, podIp, ct).ConfigureAwait(false)) throw;
             }
-            catch (CloudException e) when (!CloudErrorMapping.IsPermission(e.Code))
+            catch (CloudException e) when (CloudErrorMapping.IsPermission(e.Code))
+            {
+                // This very call was refused before the cloud did anything (unlike a replay's refusal, which says
+                // nothing about the first call): no association can land from it.
+                Journal.Write(rec with { AssociateToken = null });
+                throw;
+            }
+            catch (CloudException e)
             {
                 // A lost answer, or a retry of a call that went through: the cloud's state decides.
                 var now = await _core.DescribeAsync(id, ct).ConfigureAwait(false);
@@ -336,7 +345,7 @@ internal sealed class AddVerb
                     Log.Write(LogLevel.Info, "association already in place after an error", ("allocationId", id), ("code", e.Code));
                     break;
                 }
-                if (!CloudErrorMapping.IsAmbiguous(e)) Journal.Write(rec with { AssociateToken = null }); // refused: nothing can land
+                if (CloudErrorMapping.ProvesNotDone(e)) Journal.Write(rec with { AssociateToken = null }); // refused: nothing can land
                 throw;
             }
         }

@@ -9,7 +9,17 @@ public static class CloudErrorMapping
         code.StartsWith("Forbidden", StringComparison.Ordinal) || code.StartsWith("Forbbiden", StringComparison.Ordinal)
         || code.StartsWith("NoPermission", StringComparison.Ordinal) || code.StartsWith("InvalidAccessKeyId", StringComparison.Ordinal)
         || code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code is "SignatureDoesNotMatch" or "IncompleteSignature"
-        || code.StartsWith("NoCredentials", StringComparison.Ordinal);
+        || code.StartsWith("NoCredentials", StringComparison.Ordinal)
+        // No usable credential on the node (emitted by our credential chain, not by the cloud).
+        || code is "NoRamRole" or "RamRoleCredentialNotReady" or "OidcTokenUnreadable" or "MetadataTokenRejected"
+            or "EntityNotExist.Role" or "EntityNotExist.OIDCProvider" or "AuthenticationFail.OIDCToken.Invalid";
+
+    /// <summary>
+    /// A refusal that proves the call was looked at and not carried out: final, not ambiguous, and not a refusal of the
+    /// caller (credentials, permissions), which the cloud gives before it even looks at a ClientToken. Only such an
+    /// answer to a replayed token shows that the first call never did anything.
+    /// </summary>
+    public static bool ProvesNotDone(CloudException e) => !e.IsRetryable && !IsAmbiguous(e) && !IsPermission(e.Code);
 
     /// <summary>
     /// "Already gone": the EIP, the ENI or IP it was bound to, or the bandwidth package no longer exists, or the EIP is

@@ -331,7 +331,7 @@ internal sealed class EngineCore
             // The token was used with other options: whatever it created carries our tags (or is already gone).
             return await FindByContainerAsync(rec.ClusterId, rec.ContainerId, ct).ConfigureAwait(false);
         }
-        catch (CloudException e) when (!e.IsRetryable && !CloudErrorMapping.IsAmbiguous(e))
+        catch (CloudException e) when (CloudErrorMapping.ProvesNotDone(e))
         {
             return null; // a definite refusal: the token has no success to replay, so it never created anything
         }
@@ -399,7 +399,7 @@ internal sealed class EngineCore
             await Svc.Eip.AssociateEipAddressAsync(new AssociateEipRequest(id, eni, ip) { ClientToken = token }, ct).ConfigureAwait(false);
             Log.Write(LogLevel.Info, "an association in doubt was replayed; it is bound now and will be unbound", ("allocationId", id));
         }
-        catch (CloudException e) when (!e.IsRetryable && !CloudErrorMapping.IsAmbiguous(e))
+        catch (CloudException e) when (CloudErrorMapping.ProvesNotDone(e))
         {
             Log.Write(LogLevel.Info, "an association in doubt never landed", ("allocationId", id), ("code", e.Code));
         }

@@ -53,7 +53,7 @@ public class CloudErrorMappingTests
         Assert.Equal(retryable, e.IsRetryable);
         Assert.Equal(gone, CloudErrorMapping.IsGone(e));
         Assert.Equal(ambiguous, CloudErrorMapping.IsAmbiguous(e));
-        var mapped = CloudErrorMapping.ToCni(e, "binding the pod's EIP");
+        var mapped = CniErrors.FromCloud(e, "binding the pod's EIP");
         Assert.Equal(cni, mapped.Code);
         Assert.StartsWith("binding the pod's EIP: ", mapped.Message);
         Assert.Contains(code, mapped.Details);

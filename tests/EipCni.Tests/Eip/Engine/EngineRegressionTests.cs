@@ -8,12 +8,9 @@ using EipCni.Tests.Support;
 namespace EipCni.Tests.Eip.Engine;
 
 /// <summary>
-/// KNOWN BUGS — these tests FAIL on purpose. Each one pins a behaviour of the engine that contradicts its own
-/// comments, the README or docs/, found while the unit tests were written. They are kept failing until the product
-/// code is fixed (this branch changes no product code); filter them out with <c>--filter Category!=KnownBug</c>.
+/// Regression tests for engine defects found while the unit tests were written: each failed before its fix.
 /// </summary>
-[Trait("Category", "KnownBug")]
-public class EngineKnownBugTests
+public class EngineRegressionTests
 {
     /// <summary>
     /// BindAutomaticEipAsync says: if the state dir was lost, the EIP a replayed ClientToken names may be gone, and a
@@ -24,7 +21,7 @@ public class EngineKnownBugTests
     /// record to the next generation, so only the next ADD of that container ID succeeds.
     /// </summary>
     [Fact]
-    public async Task KnownBug_a_readd_after_the_state_dir_was_lost_fails_105_instead_of_allocating_the_next_generation()
+    public async Task A_readd_after_the_state_dir_was_lost_allocates_the_next_generation_instead_of_failing_105()
     {
         using var w = new EngineWorld();
         await w.AddAsync("c-1");
@@ -49,7 +46,7 @@ public class EngineKnownBugTests
     /// retired ("the cloud shows nothing was allocated") — and the EIP appears a minute later with nobody to release it.
     /// </summary>
     [Fact]
-    public async Task KnownBug_a_permission_refusal_of_an_allocation_replay_is_taken_as_proof_that_nothing_was_created()
+    public async Task A_permission_refusal_of_an_allocation_replay_is_no_proof_that_nothing_was_created()
     {
         using var w = new EngineWorld();
         w.Cloud.CommitLate("AllocateEipAddress", TimeSpan.FromSeconds(60));
@@ -72,7 +69,7 @@ public class EngineKnownBugTests
     /// after the runtime was told the IP is free.
     /// </summary>
     [Fact]
-    public async Task KnownBug_a_permission_refusal_of_an_association_replay_lets_del_succeed_while_the_association_can_still_land()
+    public async Task A_permission_refusal_of_an_association_replay_holds_del_while_the_association_can_still_land()
     {
         using var w = new EngineWorld();
         w.Kube.AddPod(EngineWorld.Ns, EngineWorld.Pod, ownerKind: "StatefulSet");
@@ -109,10 +106,10 @@ public class EngineKnownBugTests
     [InlineData("metadata ram/security-credentials", "NoRamRole", 200)]
     [InlineData("metadata ram/security-credentials", "RamRoleCredentialNotReady", 200)]
     [InlineData("AssumeRoleWithOIDC", "OidcTokenUnreadable", 0)]
-    public void KnownBug_no_usable_credential_is_102(string action, string code, int status)
+    public void No_usable_credential_is_102(string action, string code, int status)
     {
         var e = new CloudException(action, code, "no credential", null, status);
-        Assert.Equal(CniCode.CloudPermissionDenied, CloudErrorMapping.ToCni(e, "binding the pod's EIP").Code);
+        Assert.Equal(CniCode.CloudPermissionDenied, CniErrors.FromCloud(e, "binding the pod's EIP").Code);
     }
 
     /// <summary>
@@ -121,7 +118,7 @@ public class EngineKnownBugTests
     /// not a CniException as 999, "internal error (a bug)".
     /// </summary>
     [Fact]
-    public void KnownBug_an_unusable_state_dir_is_5_not_999()
+    public void An_unusable_state_dir_is_5_not_999()
     {
         using var dir = new TempDir("eipcni-knownbug");
         File.WriteAllText(dir.File("state"), "a file where the state dir should be");
