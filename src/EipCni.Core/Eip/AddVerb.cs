@@ -68,6 +68,11 @@ internal sealed class AddVerb
         if (warnings.Count > 0)
             _core.FireEvent(PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings));
 
+        // Everything that can be checked locally is checked before the first mutating call: a kubeconfig that cannot
+        // be loaded would otherwise surface only at the write-back, after an EIP was allocated, bound, unbound and
+        // released — and kubelet retries ADD, so the cloud would churn (and bill) on every retry.
+        _core.RequireKube();
+
         // A progress event for the operator, posted in the background: it also opens the API server's TLS connection
         // (about 90 ms in a fresh process) while the cloud works, so the write-back finds it warm.
         _core.FireEvent(PodEventType.Normal, "EipBinding",

@@ -134,6 +134,19 @@ internal sealed class EngineCore
         await Task.WhenAny(all, Task.Delay(failing ? FailureEventGrace : EventGrace, Svc.Time)).ConfigureAwait(false);
     }
 
+    /// <summary>Builds the API server client now (loading the kubeconfig), so an unusable kubeconfig fails before any cloud work.</summary>
+    public void RequireKube()
+    {
+        try
+        {
+            _ = Svc.Kube;
+        }
+        catch (KubeconfigException e)
+        {
+            throw CniErrors.FromKubeconfig(e, Call.Kubeconfig);
+        }
+    }
+
     /// <summary>The pod's annotations: from the runtime when it passed them (no API call), else from the API server.</summary>
     public async Task<(IReadOnlyDictionary<string, string>? Annotations, PodView? Pod)> AnnotationsAsync(CancellationToken ct)
     {
