@@ -261,8 +261,8 @@ public static partial class CaseGenerator
         new("prev-10k-ips", 2, (d, r) =>
         {
             var prev = EnsurePrev(d, r);
-            var ips = (JsonArray)prev["ips"]!;
-            var real = ips.Count > 0 ? ips[0]!.DeepClone() : null;
+            var ips = prev["ips"] as JsonArray ?? [];
+            var real = ips.Count > 0 ? ips[0]?.DeepClone() : null;
             var host = prev["interfaces"] is JsonArray { Count: > 1 } ? 0 : -1;
             var list = new JsonArray();
             for (var i = 0; i < 10_000; i++)
@@ -280,7 +280,7 @@ public static partial class CaseGenerator
         {
             var prev = EnsurePrev(d, r);
             var list = new JsonArray();
-            if (prev["ips"] is JsonArray { Count: > 0 } ips) list.Add(ips[0]!.DeepClone());
+            if (prev["ips"] is JsonArray { Count: > 0 } ips) list.Add(ips[0]?.DeepClone());
             for (var i = 0; i < 10_000; i++) list.Add(new JsonObject { ["address"] = $"10.{100 + i / 65536}.{i / 256 % 256}.{i % 256}/32" });
             var bad = 1 + r.Next(list.Count - 1);
             var (label, entry) = Pick<(string, JsonObject)>(r, ("\"interface\": \"x\"", new JsonObject { ["address"] = "10.99.0.1/32", ["interface"] = "x" }),
@@ -307,7 +307,8 @@ public static partial class CaseGenerator
             if (prev["ips"] is not JsonArray { Count: > 0 } ips) return "nothing (no ips)";
             var i = r.Next(ips.Count);
             var raw = Pick(r, "99", "-1", "-2", "3", "2147483648", "-0", "1.0");
-            ips[i]!["interface"] = d.RawValue(raw);
+            if (ips[i] is not JsonObject entry) return $"nothing (prevResult.ips[{i}] is not an object)";
+            entry["interface"] = d.RawValue(raw);
             return $"prevResult.ips[{i}].interface = {raw}";
         }),
         new("prev-bad-address", 3, (d, r) =>
@@ -337,7 +338,7 @@ public static partial class CaseGenerator
                 ("prevResult.ips gets an entry []", () => (prev["ips"] as JsonArray)?.Add(new JsonArray())),
                 ("prevResult.interfaces = \"eth0\"", () => prev["interfaces"] = "eth0"),
                 ("prevResult.interfaces = [5]", () => prev["interfaces"] = new JsonArray(5)),
-                ("prevResult.interfaces[0].name = 5", () => { if (prev["interfaces"] is JsonArray { Count: > 0 } a) a[0]!["name"] = 5; }),
+                ("prevResult.interfaces[0].name = 5", () => { if (prev["interfaces"] is JsonArray { Count: > 0 } a && a[0] is JsonObject i) i["name"] = 5; }),
                 ("prevResult.interfaces = null", () => prev["interfaces"] = null),
                 ("prevResult.ips = null", () => prev["ips"] = null),
                 ("prevResult.ips = []", () => prev["ips"] = new JsonArray()),
@@ -361,14 +362,13 @@ public static partial class CaseGenerator
         {
             var prev = EnsurePrev(d, r);
             var esc = Pick(r, HostileEscapes);
-            if (r.Next(2) == 0 && prev["interfaces"] is JsonArray { Count: > 0 } a)
+            if (r.Next(2) == 0 && prev["interfaces"] is JsonArray { Count: > 0 } a && a[r.Next(a.Count)] is JsonObject iface)
             {
-                var i = r.Next(a.Count);
-                a[i]!["name"] = d.RawValue(esc);
-                return $"prevResult.interfaces[{i}].name = {esc}";
+                iface["name"] = d.RawValue(esc);
+                return $"prevResult.interfaces[{a.IndexOf(iface)}].name = {esc}";
             }
             var key = Pick(r, "cniVersion", "x-note", "gateway");
-            if (key == "gateway" && prev["ips"] is JsonArray { Count: > 0 } ips) ips[0]!["gateway"] = d.RawValue(esc);
+            if (key == "gateway" && prev["ips"] is JsonArray { Count: > 0 } ips && ips[0] is JsonObject first) first["gateway"] = d.RawValue(esc);
             else prev[key] = d.RawValue(esc);
             return $"prevResult.{key} = {esc}";
         }),
@@ -383,7 +383,7 @@ public static partial class CaseGenerator
                 ("prevResult.x-deep nested 60", () => prev["x-deep"] = d.RawValue(new string('[', 60) + new string(']', 60))),
                 ("prevResult.x-deep nested 70", () => prev["x-deep"] = d.RawValue(new string('[', 70) + new string(']', 70))),
                 ("prevResult.x-num = 1e400", () => prev["x-num"] = d.RawValue("1e400")),
-                ("prevResult.ips[0] gets unknown keys", () => { if (prev["ips"] is JsonArray { Count: > 0 } ips) ips[0]!["x-unknown"] = new JsonObject { ["y"] = new JsonArray(1, 2) }; }));
+                ("prevResult.ips[0] gets unknown keys", () => { if (prev["ips"] is JsonArray { Count: > 0 } ips && ips[0] is JsonObject first) first["x-unknown"] = new JsonObject { ["y"] = new JsonArray(1, 2) }; }));
             edit();
             return label;
         }),

@@ -104,7 +104,7 @@ public static partial class Oracle
         foreach (var key in new[] { "eniConfPath", "kubeconfig", "stateDir", "logFile", "regionId" })
             if (JsonView.Get(root, key) is { Unique: true } f && f.Value.ValueKind != JsonValueKind.String)
                 why.Add($"S4 {key} is {Raw(f.Value)}, not a string");
-        if (JsonView.Get(root, "logLevel") is { Unique: true } level && JsonView.Text(level.Value) is not ("debug" or "info" or "warn" or "warning" or "error"))
+        if (JsonView.Get(root, "logLevel") is { Unique: true } level && JsonView.Text(level.Value) is not ("debug" or "info" or "warn" or "error"))
             why.Add($"S4 logLevel {Raw(level.Value)} is not debug, info, warn or error");
         foreach (var (key, min, max) in new[] { ("addTimeoutSeconds", 5, 200), ("delTimeoutSeconds", 1, 110), ("maxConcurrentCloudCalls", 1, 64) })
             if (JsonView.Get(root, key) is { Unique: true } f && JsonView.CertainlyOutOfRange(f.Value, min, max))
