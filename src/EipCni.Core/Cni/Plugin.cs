@@ -215,14 +215,21 @@ public sealed class Plugin
             throw new CniException(CniCode.DecodingFailure, "empty network configuration on stdin");
         if (!System.Text.Unicode.Utf8.IsValid(stdin))
             throw new CniException(CniCode.DecodingFailure, "network configuration is not valid JSON", "stdin is not valid UTF-8");
+        JsonDocument doc;
         try
         {
-            return JsonDocument.Parse(stdin, new JsonDocumentOptions { MaxDepth = 64 });
+            doc = JsonDocument.Parse(stdin, new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e)
         {
             throw new CniException(CniCode.DecodingFailure, "network configuration is not valid JSON", e.Message);
         }
+        if (JsonText.FirstUndecodableString(stdin) is { } problem)
+        {
+            doc.Dispose();
+            throw new CniException(CniCode.DecodingFailure, "network configuration is not valid text", problem);
+        }
+        return doc;
     }
 
     private static void CheckVersion(string version, CniCommand command)

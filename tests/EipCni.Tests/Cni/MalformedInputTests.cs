@@ -129,6 +129,11 @@ public class MalformedInputTests
             // Checked once, at parse, by the rule the cloud client applies: the metadata address is plain-http only as the metadata endpoint, and a path is never part of an endpoint.
             ("vpc", "http://100.100.100.200"), ("vpc", "https://vpc.example.com/api"), ("sts", "https://sts.example.com/?x=1"), ("ecs", "https://user@ecs.example.com") })
             yield return new($"ADD endpoints.{sub}={value.ToJsonString()}", "ADD", Conf(c => c["endpoints"] = new JsonObject { [sub] = value.DeepClone() }), 7, ["endpoints." + sub]);
+        // Escaped lone surrogates are JSON but not text: one clean decoding error, never 999 (or half a result on stdout).
+        yield return new("ADD name with a lone surrogate", "ADD", Raw("""{"cniVersion":"1.0.0","name":"net\udfff","prevResult":{"ips":[]}}"""), 6, ["lone surrogate"]);
+        yield return new("STATUS name with a lone surrogate", "STATUS", Raw("""{"cniVersion":"1.1.0","name":"\ud800"}"""), 6, ["lone surrogate"]);
+        yield return new("ADD prevResult key with a lone surrogate", "ADD", Raw("""{"cniVersion":"1.0.0","name":"net","prevResult":{"ips":[{"address":"10.250.0.5/24"}],"x-note\udc00":1}}"""), 6, ["key"]);
+        yield return new("ADD prevResult value with a lone surrogate", "ADD", Raw("""{"cniVersion":"1.0.0","name":"net","prevResult":{"ips":[{"address":"10.250.0.5/24"}],"x-note":"\udfff"}}"""), 6, ["lone surrogate"]);
         yield return new("STATUS with a plain-http cloud endpoint is not ready", "STATUS",
             Conf(c => { c["cniVersion"] = "1.1.0"; c["endpoints"] = new JsonObject { ["vpc"] = "http://100.100.100.200" }; }), 7, ["endpoints.vpc"]);
         foreach (var value in new JsonNode[] { new JsonArray(), "x", 5 })
