@@ -151,9 +151,11 @@ public sealed class Plugin
         if (needsEngine)
             summary = RunEngine(inv, conf, eniConf, log, conf.AddTimeoutSeconds, (e, c, ct) => e.AddAsync(c, ct));
 
-        using var w = new Utf8JsonWriter(_stdout, new JsonWriterOptions { Indented = true });
-        PrevResult.WriteWithVersion(w, conf.PrevResult!.Value, conf.CniVersion);
-        w.Flush();
+        // Written whole or not at all: a failure half-way must not leave half a result in front of the error JSON.
+        var result = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(result, new JsonWriterOptions { Indented = true }))
+            PrevResult.WriteWithVersion(w, conf.PrevResult!.Value, conf.CniVersion);
+        _stdout.Write(result.WrittenSpan);
         _stdout.Write("\n"u8);
         _stdout.Flush();
         return summary;
