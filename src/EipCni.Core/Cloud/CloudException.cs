@@ -64,7 +64,11 @@ public static class CloudErrorCodes
     /// <summary>The caller's budget ended before any attempt got an answer.</summary>
     public const string DeadlineExceeded = "DeadlineExceeded";
 
-    /// <summary>A 2xx answer that is not the JSON the API documents.</summary>
+    /// <summary>
+    /// An answer that is not the JSON the API documents: not JSON, or more than eip-cni
+    /// reads (<see cref="Http.AnswerLimits"/>: too large, too many objects, too many pages). Final; for a mutating
+    /// call it is ambiguous (the cloud may have acted).
+    /// </summary>
     public const string InvalidResponse = "InvalidResponse";
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using EipCni.Http;
 
 namespace EipCni.Cloud;
 
@@ -182,8 +184,18 @@ public sealed class InstanceMetadata : IInstanceMetadata
             using var request = new HttpRequestMessage(method, uri);
             if (token is not null) request.Headers.TryAddWithoutValidation(TokenHeader, token);
             if (header is { } h) request.Headers.TryAddWithoutValidation(h.Name, h.Value);
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            return (response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+            // Headers first, then at most MetadataBytes of the body: every real answer is a few hundred bytes.
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            byte[] body;
+            try
+            {
+                body = await BoundedAnswer.ReadAsync(response, AnswerLimits.MetadataBytes, timeout.Token).ConfigureAwait(false);
+            }
+            catch (AnswerTooLargeException e)
+            {
+                throw new CloudException(action, CloudErrorCodes.InvalidResponse, e.Message, null, (int)response.StatusCode, innerException: e);
+            }
+            return (response.StatusCode, Encoding.UTF8.GetString(body));
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EipCni.Http;
 
 namespace EipCni.Cloud;
 
@@ -125,13 +126,20 @@ public sealed class OpenApiClient
         try
         {
             using var request = BuildRequest(call, credential, attempt);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            // Headers first: the body is read through a cap (the default would buffer any size before returning).
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
+            var body = await ReadBodyAsync(call, response, status, timeout.Token).ConfigureAwait(false);
             if (_log.IsEnabled(LogLevel.Debug))
                 _log.Write(LogLevel.Debug, "cloud call", ("action", call.Action), ("attempt", attempt), ("httpStatus", status),
                     ("elapsed", Stopwatch.GetElapsedTime(started)));
-            if (status is >= 200 and < 300) return ParseSuccess(call.Action, status, body, responseType);
+            if (status is >= 200 and < 300)
+            {
+                var containers = CheckShape(call, status, body);
+                var parsed = ParseSuccess(call.Action, status, body, responseType);
+                call.Listing?.Spend(body.Length, containers);
+                return parsed;
+            }
             throw ParseError(call.Action, response, body);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -143,6 +151,35 @@ public sealed class OpenApiClient
         {
             throw new CloudException(call.Action, CloudErrorCodes.ConnectionFailed, DescribeConnectionError(e, call.Endpoint), null, 0, innerException: e);
         }
+    }
+
+    /// <summary>The body, at most a small answer's size, or a page's within what the listing has left.</summary>
+    private static async Task<byte[]> ReadBodyAsync(RpcCall call, HttpResponseMessage response, int status, CancellationToken cancellationToken)
+    {
+        var limit = call.Listing is { } listing ? Math.Min(AnswerLimits.PageBytes, Math.Max(0, listing.BytesLeft)) : AnswerLimits.CloudBytes;
+        try
+        {
+            return await BoundedAnswer.ReadAsync(response, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AnswerTooLargeException e)
+        {
+            var message = limit < AnswerLimits.PageBytes && call.Listing is not null
+                ? $"the pages of this listing are larger than {AnswerLimits.Size(AnswerLimits.ListingBytes)} together"
+                : e.Message;
+            throw new CloudException(call.Action, CloudErrorCodes.InvalidResponse, message, RequestIdHeader(response), status, innerException: e);
+        }
+    }
+
+    /// <summary>Refuses an answer that would become too many objects in memory; returns how many objects and arrays it holds.</summary>
+    private static int CheckShape(RpcCall call, int status, byte[] body)
+    {
+        var (containers, _) = JsonShape.Measure(body);
+        var allowed = call.Listing?.ContainersLeft ?? AnswerLimits.CloudContainers;
+        if (containers <= allowed) return containers;
+        var message = call.Listing is null
+            ? $"the answer holds more than {AnswerLimits.CloudContainers} JSON objects and arrays"
+            : $"the pages of this listing hold more than {AnswerLimits.ListingContainers} JSON objects and arrays together";
+        throw new CloudException(call.Action, CloudErrorCodes.InvalidResponse, message, TryReadRequestId(body), status);
     }
 
     private HttpRequestMessage BuildRequest(RpcCall call, CloudCredential? credential, int attempt)
@@ -252,10 +289,12 @@ public sealed class OpenApiClient
         }
         var code = !string.IsNullOrEmpty(parsed?.Code) ? parsed.Code : "Http" + status.ToString(CultureInfo.InvariantCulture);
         var message = !string.IsNullOrEmpty(parsed?.Message) ? parsed.Message : ShortText(body, response.ReasonPhrase);
-        var requestId = !string.IsNullOrEmpty(parsed?.RequestId) ? parsed.RequestId
-            : response.Headers.TryGetValues("x-acs-request-id", out var ids) ? ids.FirstOrDefault() : null;
+        var requestId = !string.IsNullOrEmpty(parsed?.RequestId) ? parsed.RequestId : RequestIdHeader(response);
         return new CloudException(action, code, message, requestId, status, ReadRetryAfter(response));
     }
+
+    private static string? RequestIdHeader(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-acs-request-id", out var ids) ? ids.FirstOrDefault() : null;
 
     private static TimeSpan? ReadRetryAfter(HttpResponseMessage response)
     {

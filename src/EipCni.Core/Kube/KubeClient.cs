@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Authentication;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EipCni.Http;
 
 namespace EipCni.Kube;
 
@@ -49,7 +50,8 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             // Offer our certificate whatever CA names the server lists: the server decides.
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
-        _http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
+        // Answers are read through a cap (Http.BoundedAnswer); the buffer size only guards a buffered read added later.
+        _http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = AnswerLimits.KubeBytes };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
@@ -83,8 +85,16 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
                 }
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTimeout.Token).ConfigureAwait(false);
-                var bytes = await response.Content.ReadAsByteArrayAsync(attemptTimeout.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
+                byte[] bytes;
+                try
+                {
+                    bytes = await BoundedAnswer.ReadAsync(response, AnswerLimits.KubeBytes, attemptTimeout.Token).ConfigureAwait(false);
+                }
+                catch (AnswerTooLargeException e)
+                {
+                    throw new KubeException(status, "BadAnswer", e.Message, method.Method, path, attempt, e);
+                }
                 if (status is >= 200 and < 300)
                 {
                     LogDone(method, path, status, attempt, started);
@@ -183,6 +193,10 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
 
     private static T Decode<T>(byte[] body, JsonTypeInfo<T> answer, HttpMethod method, string path, int attempt)
     {
+        // A pod's annotations, labels and lists become objects in memory: a few MiB of tiny entries would be millions.
+        if (JsonShape.Measure(body).MostItems > AnswerLimits.KubeItems)
+            throw new KubeException(200, "BadAnswer", $"an object or list in the answer has more than {AnswerLimits.KubeItems} entries",
+                method.Method, path, attempt);
         try
         {
             return JsonSerializer.Deserialize(body, answer)
