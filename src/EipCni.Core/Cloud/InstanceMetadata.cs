@@ -201,6 +201,10 @@ public sealed class InstanceMetadata : IInstanceMetadata
         {
             throw new CloudException(action, CloudErrorCodes.RequestTimeout, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s", null, 0, innerException: e);
         }
+        catch (Exception e) when (e is HttpRequestException or IOException && TlsRefusal.Describe(e) is { } why)
+        {
+            throw new CloudException(action, CloudErrorCodes.TlsRejected, $"TLS handshake with {uri.Authority} failed: {why}", null, 0, innerException: e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw new CloudException(action, CloudErrorCodes.ConnectionFailed, OpenApiClient.DescribeConnectionError(e, uri), null, 0, innerException: e);

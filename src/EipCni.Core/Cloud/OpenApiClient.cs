@@ -147,6 +147,11 @@ public sealed class OpenApiClient
             throw new CloudException(call.Action, CloudErrorCodes.RequestTimeout,
                 $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s", null, 0, innerException: e);
         }
+        catch (Exception e) when (e is HttpRequestException or IOException && TlsRefusal.Describe(e) is { } why)
+        {
+            // The same certificate is refused on every attempt: final at once, naming the endpoint and the problem.
+            throw new CloudException(call.Action, CloudErrorCodes.TlsRejected, $"TLS handshake with {call.Endpoint.Authority} failed: {why}", null, 0, innerException: e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw new CloudException(call.Action, CloudErrorCodes.ConnectionFailed, DescribeConnectionError(e, call.Endpoint), null, 0, innerException: e);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Authentication;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EipCni.Http;
@@ -112,9 +111,10 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             }
             catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (e.InnerException is AuthenticationException || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
+                var refused = TlsRefusal.Describe(e);
+                if (refused is not null || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
                 {
-                    var why = _trust?.LastRejection ?? e.InnerException?.Message ?? e.Message;
+                    var why = _trust?.LastRejection ?? refused ?? e.Message;
                     throw new KubeException(0, "TlsRejected", $"TLS handshake with {_config.Server.Authority} failed: {why}", method.Method, path, attempt, e);
                 }
                 // SocketsHttpHandler's connect errors name the endpoint already ("Connection refused (host:port)").

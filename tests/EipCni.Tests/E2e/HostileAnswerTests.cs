@@ -108,10 +108,12 @@ public sealed class HostileAnswerTests : IDisposable
     // ---- running the plugin ----
 
     /// <summary>ADD of a pod asking for an EIP (annotations from the runtime unless <paramref name="fromApiServer"/>), measured.</summary>
-    private (ProcessResult Result, long PeakRssKiB) Add(bool fromApiServer = false)
+    /// <param name="apiUrl">The VPC, ECS and STS endpoint when not the well-behaved cloud (the metadata service stays).</param>
+    private (ProcessResult Result, long PeakRssKiB) Add(bool fromApiServer = false, string? apiUrl = null)
     {
         var conf = _world.Config();
-        conf["endpoints"] = new JsonObject { ["vpc"] = _cloud.Url, ["ecs"] = _cloud.Url, ["sts"] = _cloud.Url, ["metadata"] = _cloud.Url };
+        var api = apiUrl ?? _cloud.Url;
+        conf["endpoints"] = new JsonObject { ["vpc"] = api, ["ecs"] = api, ["sts"] = api, ["metadata"] = _cloud.Url };
         conf["kubeconfig"] = _kubeconfig;
         conf["addTimeoutSeconds"] = 20;
         conf["delTimeoutSeconds"] = 5;
@@ -289,5 +291,17 @@ public sealed class HostileAnswerTests : IDisposable
 
         NativePlugin.AssertError(run.Result, 107, "cannot read pod default/web-0");
         AssertBounded(run, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public void A_self_signed_cloud_endpoint_fails_at_once_naming_the_certificate_problem()
+    {
+        using var selfSigned = new HostileServer(_ => HostileAnswer.Json("""{"RequestId":"never"}"""), TestPki.SelfSignedServer());
+
+        var run = Add(apiUrl: selfSigned.Url);
+
+        NativePlugin.AssertError(run.Result, 100, $"TLS handshake with 127.0.0.1:{selfSigned.Port} failed", "UntrustedRoot");
+        Assert.Empty(selfSigned.Requests);
+        AssertBounded(run, TimeSpan.FromSeconds(10));
     }
 }

@@ -80,4 +80,20 @@ public sealed class KubeHostileTests : IDisposable
 
         Assert.Equal("true", pod.Annotations["network.alibabacloud.com/pod-with-eip"]);
     }
+
+    [Fact]
+    public async Task A_self_signed_API_server_is_refused_at_once_without_a_CA_in_the_kubeconfig()
+    {
+        using var server = new HostileServer(_ => HostileAnswer.Json(Pod("{}")), TestPki.SelfSignedServer());
+        using var client = Client(server, withCa: false);
+        var clock = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<KubeException>(() => client.GetPodAsync("default", "web-0", Budget()));
+
+        Assert.Equal((0, "TlsRejected", 1), (e.StatusCode, e.Reason, e.Attempts));
+        Assert.Contains($"TLS handshake with 127.0.0.1:{server.Port} failed", e.Message);
+        Assert.Contains("UntrustedRoot", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Empty(server.Requests);
+    }
 }
