@@ -3,7 +3,7 @@ namespace EipCni.Cloud;
 /// <summary>A failed cloud call: the cloud's error code and request ID, or a client-side code when no answer came back.</summary>
 /// <remarks>
 /// Client-side codes (HttpStatus 0): <see cref="CloudErrorCodes.RequestTimeout"/>, <see cref="CloudErrorCodes.ConnectionFailed"/>,
-/// <see cref="CloudErrorCodes.DeadlineExceeded"/>, <see cref="CloudErrorCodes.TlsRejected"/>. The message never carries request parameters or credentials.
+/// <see cref="CloudErrorCodes.DeadlineExceeded"/>, <see cref="CloudErrorCodes.TlsRejected"/>, <see cref="CloudErrorCodes.UnusableCredential"/>. The message never carries request parameters or credentials.
 /// </remarks>
 public sealed class CloudException : Exception
 {
@@ -73,6 +73,12 @@ public static class CloudErrorCodes
 
     /// <summary>The endpoint's TLS certificate (or handshake) was refused; nothing was sent. Final: it would be refused again.</summary>
     public const string TlsRejected = "TlsRejected";
+
+    /// <summary>
+    /// A credential field cannot be sent (a line break, a control character, an absurd length); nothing was sent. A
+    /// "NoCredentials" code: the CNI error is 102, no usable credentials.
+    /// </summary>
+    public const string UnusableCredential = "NoCredentials.Unusable";
 
     /// <summary>
     /// Retryable: throttling, conflicts with work in progress, transient server trouble, any 5xx, and no answer.

@@ -40,6 +40,7 @@ public sealed class InstanceMetadata : IInstanceMetadata
 {
     private const string TokenHeader = "X-aliyun-ecs-metadata-token";
     private const string TokenTtlHeader = "X-aliyun-ecs-metadata-token-ttl-seconds";
+    private const int MaxTokenLength = 4096;
     private readonly HttpClient _http;
     private readonly Uri _base;
     private readonly MetadataSettings _settings;
@@ -150,6 +151,9 @@ public sealed class InstanceMetadata : IInstanceMetadata
             var (status, text) = await SendAsync(HttpMethod.Put, new Uri(_base, "/latest/api/token"), null, cancellationToken, (TokenTtlHeader, ttl)).ConfigureAwait(false);
             if (status == HttpStatusCode.OK && text.Length > 0)
             {
+                // It goes into a header of every metadata request: a line break would add a header of the server's choosing.
+                if (HeaderValues.VisibleAsciiProblem(text.Trim(), MaxTokenLength) is { } problem)
+                    throw new CloudException("metadata api/token", CloudErrorCodes.InvalidResponse, $"the metadata token {problem}", null, 200);
                 _token = text.Trim();
                 _tokenRenewAt = now + _settings.TokenTtl / 2;
                 return _token;
@@ -182,8 +186,8 @@ public sealed class InstanceMetadata : IInstanceMetadata
         try
         {
             using var request = new HttpRequestMessage(method, uri);
-            if (token is not null) request.Headers.TryAddWithoutValidation(TokenHeader, token);
-            if (header is { } h) request.Headers.TryAddWithoutValidation(h.Name, h.Value);
+            if (token is not null) request.Headers.Add(TokenHeader, token);
+            if (header is { } h) request.Headers.Add(h.Name, h.Value);
             // Headers first, then at most MetadataBytes of the body: every real answer is a few hundred bytes.
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             byte[] body;

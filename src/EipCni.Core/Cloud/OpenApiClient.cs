@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -81,7 +82,7 @@ public sealed class OpenApiClient
                 last = e;
                 credentialRefreshed = true;
                 _credentials!.Invalidate(used.Value);
-                _log.Write(LogLevel.Warn, "cloud rejected the credential, refreshing it", ("action", call.Action), ("code", e.Code), ("requestId", e.RequestId));
+                _log.Write(LogLevel.Warn, "the credential was rejected, refreshing it", ("action", call.Action), ("code", e.Code), ("requestId", e.RequestId));
                 continue;
             }
             catch (CloudException e)
@@ -119,6 +120,9 @@ public sealed class OpenApiClient
             if (_credentials is null) throw new InvalidOperationException("this client has no credentials; only anonymous calls are possible");
             credential = used.Value = await _credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if (credential?.Problem() is { } problem)
+            throw new CloudException(call.Action, CloudErrorCodes.UnusableCredential, problem, null, 0);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.RequestTimeout);
@@ -204,7 +208,7 @@ public sealed class OpenApiClient
             {
                 Content = new ByteArrayContent(Encoding.UTF8.GetBytes(FormBody(call.Parameters))),
             };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", FormContentType);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FormContentType);
         }
         else
         {
@@ -233,12 +237,16 @@ public sealed class OpenApiClient
             if (attempt > 1) headers.Add(new("x-acs-retry-attempts", (attempt - 1).ToString(CultureInfo.InvariantCulture)));
             var signature = AcsSigner.Sign("POST", "/", call.Parameters, headers, AcsSigner.EmptyPayloadHash,
                 credential.AccessKeyId, credential.AccessKeySecret);
+            // Added with validation: a value that could end the header line is refused, never sent (the credential was
+            // checked before; this is the last guard).
             foreach (var (name, value) in headers)
-                if (name != "host") request.Headers.TryAddWithoutValidation(name, value);
-            request.Headers.TryAddWithoutValidation("Authorization", signature.Authorization);
+                if (name != "host") request.Headers.Add(name, value);
+            // The scheme is checked as a token and the parameter for line breaks (its own syntax is not HTTP's auth-param).
+            request.Headers.Authorization = new AuthenticationHeaderValue(AcsSigner.Algorithm,
+                signature.Authorization[(AcsSigner.Algorithm.Length + 1)..]);
         }
-        request.Headers.TryAddWithoutValidation("accept", "application/json");
-        request.Headers.TryAddWithoutValidation("user-agent", "eip-cni");
+        request.Headers.Add("accept", "application/json");
+        request.Headers.Add("user-agent", "eip-cni");
         return request;
     }
 
@@ -348,6 +356,7 @@ public sealed class OpenApiClient
         return $"{what}: {detail}";
     }
 
+    /// <summary>Refused by the cloud, or by us before sending (a cached credential with a field that cannot be sent).</summary>
     private static bool IsRejectedCredential(string code) =>
-        code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code == "InvalidAccessKeyId.NotFound";
+        code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code is "InvalidAccessKeyId.NotFound" or CloudErrorCodes.UnusableCredential;
 }

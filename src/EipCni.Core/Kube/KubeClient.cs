@@ -77,7 +77,15 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             try
             {
                 using var request = new HttpRequestMessage(method, path);
-                if (_config.ReadToken() is { } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                if (_config.ReadToken() is { } token)
+                {
+                    // A token file is re-read for every request, so its content is checked here, where it becomes a header
+                    // (a kubeconfig's own token was checked when it was parsed); the setter refuses line breaks again.
+                    if (Kubeconfig.TokenProblem(token) is { } problem)
+                        throw new KubeconfigException(_config.Source, _config.TokenFile is null ? "token" : "tokenFile",
+                            _config.TokenFile is null ? problem : $"the token in {_config.TokenFile} {problem}");
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
                 if (body is not null)
                 {
                     request.Content = new ByteArrayContent(body);

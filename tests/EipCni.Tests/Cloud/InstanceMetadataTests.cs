@@ -138,4 +138,19 @@ public sealed class InstanceMetadataTests
         Assert.InRange(body.Read, 0, 32 * 1024 + 1);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
     }
+
+    [Theory]
+    [InlineData("t1\r\nX-Injected: yes")]
+    [InlineData("t1 x")]
+    [InlineData("t1\u0000")]
+    public async Task ATokenThatCannotBeAHeaderValueIsRefused(string token)
+    {
+        var handler = new FakeHandler((r, _) => r.Method == HttpMethod.Put ? Text(token) : Text("cn-hangzhou"));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => Make(handler).GetRegionIdAsync(default));
+
+        Assert.Equal(CloudErrorCodes.InvalidResponse, e.Code);
+        Assert.Contains("the metadata token contains", e.Message);
+        Assert.DoesNotContain(handler.Requests, r => r.Method == HttpMethod.Get);
+    }
 }

@@ -304,4 +304,23 @@ public sealed class HostileAnswerTests : IDisposable
         Assert.Empty(selfSigned.Requests);
         AssertBounded(run, TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public void A_metadata_credential_with_a_line_break_is_refused_before_any_call()
+    {
+        // No AccessKey in eni_conf: the node's RAM role from the metadata service, whose token would add a header line.
+        _world.WithEniConf("""{"enable_eip_pool":"true","region_id":"cn-hangzhou"}""");
+        _cloudHook = r =>
+            r.Path == "/latest/meta-data/ram/security-credentials/" ? HostileAnswer.Text("NodeRole") :
+            r.Path == "/latest/meta-data/ram/security-credentials/NodeRole" ? HostileAnswer.Json(
+                """{"AccessKeyId":"STS.role","AccessKeySecret":"role-secret","SecurityToken":"tok\r\nX-Injected: yes","Expiration":"2099-01-01T00:00:00Z","Code":"Success"}""") :
+            null;
+
+        var run = Add();
+
+        NativePlugin.AssertError(run.Result, 102, "SecurityToken of the instance RAM role credential from the metadata service contains a line break");
+        Assert.DoesNotContain("X-Injected", run.Result.Stdout);
+        Assert.DoesNotContain(_cloud.Requests, r => r.Action.Length > 0 || r.Headers.ContainsKey("x-injected"));
+        AssertBounded(run, TimeSpan.FromSeconds(10));
+    }
 }

@@ -96,4 +96,62 @@ public sealed class KubeHostileTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
         Assert.Empty(server.Requests);
     }
+
+    [Theory]
+    [InlineData("tok\r\nX-Injected: yes", "contains a line break")]
+    [InlineData("tok en", "contains a space")]
+    [InlineData("tök", "contains a character that is not ASCII")]
+    public void A_kubeconfig_token_that_cannot_be_a_header_value_is_refused_naming_the_field(string token, string says)
+    {
+        var path = _dir.File("kubeconfig-bad-token");
+        File.WriteAllText(path, $$$"""
+            {"apiVersion":"v1","kind":"Config","current-context":"c",
+             "clusters":[{"name":"c","cluster":{"server":"https://127.0.0.1:6443"}}],
+             "contexts":[{"name":"c","context":{"cluster":"c","user":"u"}}],
+             "users":[{"name":"u","user":{"token":{{{System.Text.Json.JsonSerializer.Serialize(token)}}}}}]}
+            """);
+
+        var e = Assert.Throws<KubeconfigException>(() => Kubeconfig.Load(path));
+
+        Assert.Equal("users[name=u].user.token", e.Field);
+        Assert.Contains(says, e.Message);
+        Assert.DoesNotContain("X-Injected", e.Message);
+    }
+
+    [Fact]
+    public async Task A_token_file_with_a_line_break_inside_is_refused_and_nothing_is_sent()
+    {
+        var tokenFile = _dir.File("token");
+        File.WriteAllText(tokenFile, "tok\r\nX-Injected: yes\n");
+        using var server = Server(_ => HostileAnswer.Json(Pod("{}")));
+        using var client = Client(server, $"tokenFile: {tokenFile}");
+
+        var e = await Assert.ThrowsAsync<KubeconfigException>(() => client.GetPodAsync("default", "web-0", Budget()));
+
+        Assert.Equal("tokenFile", e.Field);
+        Assert.Contains($"the token in {tokenFile} contains a line break", e.Message);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
+    public async Task A_trailing_newline_of_a_token_file_is_not_part_of_the_token()
+    {
+        var tokenFile = _dir.File("token-ok");
+        File.WriteAllText(tokenFile, "good-token\n");
+        using var server = Server(_ => HostileAnswer.Json(Pod("{}")));
+        using var client = Client(server, $"tokenFile: {tokenFile}");
+
+        await client.GetPodAsync("default", "web-0", Budget());
+
+        Assert.Equal("Bearer good-token", Assert.Single(server.Requests).Header("authorization"));
+    }
+
+    [Fact]
+    public void The_header_types_used_for_tokens_refuse_line_breaks()
+    {
+        // The last guard behind our own checks: these setters validate, unlike TryAddWithoutValidation.
+        Assert.Throws<FormatException>(() => new AuthenticationHeaderValue("Bearer", "tok\r\nX-Injected: yes"));
+        using var request = new HttpRequestMessage();
+        Assert.Throws<FormatException>(() => request.Headers.Add("x-acs-security-token", "tok\r\nX-Injected: yes"));
+    }
 }
