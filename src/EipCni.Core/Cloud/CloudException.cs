@@ -65,7 +65,7 @@ public static class CloudErrorCodes
     public const string DeadlineExceeded = "DeadlineExceeded";
 
     /// <summary>
-    /// An answer that is not the JSON the API documents: not JSON, or more than eip-cni
+    /// An answer that is not the JSON the API documents: not JSON, a required field missing, or more than eip-cni
     /// reads (<see cref="Http.AnswerLimits"/>: too large, too many objects, too many pages). Final; for a mutating
     /// call it is ambiguous (the cloud may have acted).
     /// </summary>

@@ -29,8 +29,23 @@ public sealed class EipCloud : IEipCloud
             .AddList("SecurityProtectionTypes", request.SecurityProtectionTypes)
             .AddTags("Tag", request.Tags)
             .Add("ClientToken", request.ClientToken);
-        return await CallAsync("AllocateEipAddress", p, true, CloudJsonContext.Default.AllocateEipResult, cancellationToken).ConfigureAwait(false);
+        var result = await CallAsync("AllocateEipAddress", p, true, CloudJsonContext.Default.AllocateEipResult, cancellationToken).ConfigureAwait(false);
+        // A 200 without what the API promises is an answer we cannot use, not an allocation: the caller treats it like a
+        // lost answer (the cloud may have allocated), never as a refusal of the client token.
+        if (!IsAllocationId(result.AllocationId))
+            throw new CloudException("AllocateEipAddress", CloudErrorCodes.InvalidResponse,
+                string.IsNullOrEmpty(result.AllocationId) ? "the answer has no AllocationId" : "the answer's AllocationId is not an EIP ID",
+                NullIfEmpty(result.RequestId), 200);
+        if (!IpText.TryParseV4(result.EipAddress, out _))
+            throw new CloudException("AllocateEipAddress", CloudErrorCodes.InvalidResponse,
+                string.IsNullOrEmpty(result.EipAddress) ? "the answer has no EipAddress" : "the answer's EipAddress is not an IPv4 address",
+                NullIfEmpty(result.RequestId), 200);
+        return result;
     }
+
+    /// <summary>An EIP allocation ID as the API writes them (<c>eip-</c> and letters or digits).</summary>
+    private static bool IsAllocationId(string? id) =>
+        id is { Length: > 4 and <= 64 } && id.StartsWith("eip-", StringComparison.Ordinal) && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 

@@ -200,6 +200,25 @@ public sealed class EipCloudTests
         Assert.Single(handler.Requests, r => r.Uri.AbsolutePath.EndsWith("region-id", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("""{"RequestId":"R1","EipAddress":"203.0.113.9"}""", "the answer has no AllocationId")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"","EipAddress":"203.0.113.9"}""", "the answer has no AllocationId")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"eip-1\r\nx","EipAddress":"203.0.113.9"}""", "the answer's AllocationId is not an EIP ID")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"eip-1"}""", "the answer has no EipAddress")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"eip-1","EipAddress":"10.0.1.014"}""", "the answer's EipAddress is not an IPv4 address")]
+    public async Task AnAllocationAnswerWithoutWhatItPromisesIsAnInvalidResponse(string answer, string says)
+    {
+        var (cloud, handler) = Make((_, _) => FakeHandler.Ok(answer));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => cloud.AllocateEipAddressAsync(new AllocateEipRequest { ClientToken = "ct" }, default));
+
+        // InvalidResponse: every caller treats it as "the cloud may have allocated" (a lost answer), not as a refusal.
+        Assert.Equal((CloudErrorCodes.InvalidResponse, 200, "R1"), (e.Code, e.HttpStatus, e.RequestId));
+        Assert.Contains(says, e.Message);
+        Assert.False(e.IsRetryable);
+        Assert.Single(handler.Requests);
+    }
+
     private static string EipItems(int count, string prefix = "eip-x") =>
         string.Join(",", Enumerable.Range(0, count).Select(i => $$"""{"AllocationId":"{{prefix}}{{i}}","IpAddress":"203.0.113.1","Status":"Available"}"""));
 
