@@ -50,6 +50,8 @@ public sealed class CloudClients : IDisposable
         {
             // Our own per-attempt timeouts rule; HttpClient's would fire with a misleading message.
             Timeout = Timeout.InfiniteTimeSpan,
+            // Every answer is read through a cap (Http.BoundedAnswer); this only guards a buffered read added later.
+            MaxResponseContentBufferSize = Http.AnswerLimits.PageBytes,
         };
         var metadata = new InstanceMetadata(http, options.MetadataEndpoint, metadataSettings ?? new MetadataSettings(), log, time);
         var endpoints = new CloudEndpoints(options, metadata);

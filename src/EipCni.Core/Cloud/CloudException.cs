@@ -3,7 +3,7 @@ namespace EipCni.Cloud;
 /// <summary>A failed cloud call: the cloud's error code and request ID, or a client-side code when no answer came back.</summary>
 /// <remarks>
 /// Client-side codes (HttpStatus 0): <see cref="CloudErrorCodes.RequestTimeout"/>, <see cref="CloudErrorCodes.ConnectionFailed"/>,
-/// <see cref="CloudErrorCodes.DeadlineExceeded"/>. The message never carries request parameters or credentials.
+/// <see cref="CloudErrorCodes.DeadlineExceeded"/>, <see cref="CloudErrorCodes.TlsRejected"/>, <see cref="CloudErrorCodes.UnusableCredential"/>. The message never carries request parameters or credentials.
 /// </remarks>
 public sealed class CloudException : Exception
 {
@@ -64,8 +64,21 @@ public static class CloudErrorCodes
     /// <summary>The caller's budget ended before any attempt got an answer.</summary>
     public const string DeadlineExceeded = "DeadlineExceeded";
 
-    /// <summary>A 2xx answer that is not the JSON the API documents.</summary>
+    /// <summary>
+    /// An answer that is not the JSON the API documents: not JSON, a required field missing, or more than eip-cni
+    /// reads (<see cref="Http.AnswerLimits"/>: too large, too many objects, too many pages). Final; for a mutating
+    /// call it is ambiguous (the cloud may have acted).
+    /// </summary>
     public const string InvalidResponse = "InvalidResponse";
+
+    /// <summary>The endpoint's TLS certificate (or handshake) was refused; nothing was sent. Final: it would be refused again.</summary>
+    public const string TlsRejected = "TlsRejected";
+
+    /// <summary>
+    /// A credential field cannot be sent (a line break, a control character, an absurd length); nothing was sent. A
+    /// "NoCredentials" code: the CNI error is 102, no usable credentials.
+    /// </summary>
+    public const string UnusableCredential = "NoCredentials.Unusable";
 
     /// <summary>
     /// Retryable: throttling, conflicts with work in progress, transient server trouble, any 5xx, and no answer.

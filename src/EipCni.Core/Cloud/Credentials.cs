@@ -75,7 +75,8 @@ public sealed class OidcRoleCredentialFetcher : ITemporaryCredentialFetcher
         var c = response.Credentials;
         if (c is null || string.IsNullOrEmpty(c.AccessKeyId) || string.IsNullOrEmpty(c.AccessKeySecret) || string.IsNullOrEmpty(c.SecurityToken))
             throw new CloudException("AssumeRoleWithOIDC", CloudErrorCodes.InvalidResponse, "the answer has no Credentials", response.RequestId, 200);
-        return new CloudCredential(c.AccessKeyId, c.AccessKeySecret, c.SecurityToken, TemporaryCredentials.ParseExpiration("AssumeRoleWithOIDC", c.Expiration), "rrsa");
+        return new CloudCredential(c.AccessKeyId, c.AccessKeySecret, c.SecurityToken, TemporaryCredentials.ParseExpiration("AssumeRoleWithOIDC", c.Expiration), "rrsa")
+            .EnsureUsable("AssumeRoleWithOIDC");
     }
 }
 
@@ -103,6 +104,9 @@ public sealed class EcsRamRoleCredentialFetcher : ITemporaryCredentialFetcher
             _roleName = names.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
                 ?? throw new CloudException(action, "NoRamRole", "no RAM role is attached to this instance and no other credential is configured", null, 200);
         }
+        // The name goes into the metadata path: a listed name with '/', '?' or a line break would read something else.
+        if (Http.HeaderValues.IdentifierProblem(_roleName, 64) is { } badName)
+            throw new CloudException(action, CloudErrorCodes.InvalidResponse, $"the RAM role name (ALIBABA_CLOUD_ECS_METADATA, else the metadata service's list) {badName}", null, 200);
         var text = await _metadata.GetAsync("ram/security-credentials/" + _roleName, cancellationToken).ConfigureAwait(false);
         RamRoleCredentialDocument? doc;
         try
@@ -116,7 +120,8 @@ public sealed class EcsRamRoleCredentialFetcher : ITemporaryCredentialFetcher
         }
         if (doc is null || doc.Code != "Success" || string.IsNullOrEmpty(doc.AccessKeyId) || string.IsNullOrEmpty(doc.AccessKeySecret))
             throw new CloudException(action, "RamRoleCredentialNotReady", $"the metadata service returned Code \"{doc?.Code}\" for role {_roleName}", null, 200);
-        return new CloudCredential(doc.AccessKeyId, doc.AccessKeySecret, doc.SecurityToken, TemporaryCredentials.ParseExpiration(action, doc.Expiration), "ecs-ram-role");
+        return new CloudCredential(doc.AccessKeyId, doc.AccessKeySecret, doc.SecurityToken, TemporaryCredentials.ParseExpiration(action, doc.Expiration), "ecs-ram-role")
+            .EnsureUsable(action);
     }
 }
 

@@ -29,8 +29,25 @@ public sealed class EipCloud : IEipCloud
             .AddList("SecurityProtectionTypes", request.SecurityProtectionTypes)
             .AddTags("Tag", request.Tags)
             .Add("ClientToken", request.ClientToken);
-        return await CallAsync("AllocateEipAddress", p, true, CloudJsonContext.Default.AllocateEipResult, cancellationToken).ConfigureAwait(false);
+        var result = await CallAsync("AllocateEipAddress", p, true, CloudJsonContext.Default.AllocateEipResult, cancellationToken).ConfigureAwait(false);
+        // A 200 without what the API promises is an answer we cannot use, not an allocation: the caller treats it like a
+        // lost answer (the cloud may have allocated), never as a refusal of the client token.
+        if (!IsAllocationId(result.AllocationId))
+            throw new CloudException("AllocateEipAddress", CloudErrorCodes.InvalidResponse,
+                string.IsNullOrEmpty(result.AllocationId) ? "the answer has no AllocationId" : "the answer's AllocationId is not an EIP ID",
+                NullIfEmpty(result.RequestId), 200);
+        if (!IpText.TryParseV4(result.EipAddress, out _))
+            throw new CloudException("AllocateEipAddress", CloudErrorCodes.InvalidResponse,
+                string.IsNullOrEmpty(result.EipAddress) ? "the answer has no EipAddress" : "the answer's EipAddress is not an IPv4 address",
+                NullIfEmpty(result.RequestId), 200);
+        return result;
     }
+
+    /// <summary>An EIP allocation ID as the API writes them (<c>eip-</c> and letters or digits).</summary>
+    private static bool IsAllocationId(string? id) =>
+        id is { Length: > 4 and <= 64 } && id.StartsWith("eip-", StringComparison.Ordinal) && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     public async Task<string> AssociateEipAddressAsync(AssociateEipRequest request, CancellationToken cancellationToken)
     {
@@ -70,10 +87,14 @@ public sealed class EipCloud : IEipCloud
         IEnumerable<string?> idChunks = query.AllocationIds is { } ids
             ? ids.Chunk(AllocationIdsPerCall).Select(c => (string?)string.Join(',', c))
             : new string?[] { null };
+        // One budget for every page of this listing: a TotalCount without end, or fat pages, stop at AnswerLimits.
+        var budget = new ListingBudget();
         foreach (var idChunk in idChunks)
         {
+            var totalCount = 0;
             for (var page = 1; ; page++)
             {
+                budget.NextPage("DescribeEipAddresses", page == 1 ? "first page" : $"TotalCount {totalCount}");
                 var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
                 p.Add("AllocationId", idChunk)
                     .Add("EipAddress", query.EipAddress)
@@ -83,8 +104,12 @@ public sealed class EipCloud : IEipCloud
                     .AddTags("Tag", query.Tags)
                     .Add("PageNumber", page)
                     .Add("PageSize", PageSize);
-                var response = await CallAsync("DescribeEipAddresses", p, false, CloudJsonContext.Default.DescribeEipAddressesResponse, cancellationToken).ConfigureAwait(false);
+                var response = await CallAsync("DescribeEipAddresses", p, false, CloudJsonContext.Default.DescribeEipAddressesResponse, cancellationToken, budget).ConfigureAwait(false);
                 var items = response.EipAddresses?.EipAddress ?? [];
+                if (items.Count > PageSize)
+                    throw new CloudException("DescribeEipAddresses", CloudErrorCodes.InvalidResponse,
+                        $"a page holds {items.Count} EIPs, more than the {PageSize} asked for", NullIfEmpty(response.RequestId), 200);
+                totalCount = response.TotalCount;
                 result.AddRange(items);
                 if (items.Count < PageSize || page * PageSize >= response.TotalCount) break;
             }
@@ -120,10 +145,11 @@ public sealed class EipCloud : IEipCloud
     private async Task<string> AckAsync(string action, RpcParameters p, CancellationToken cancellationToken) =>
         (await CallAsync(action, p, true, CloudJsonContext.Default.CloudAck, cancellationToken).ConfigureAwait(false)).RequestId;
 
-    private async Task<T> CallAsync<T>(string action, RpcParameters p, bool mutating, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    private async Task<T> CallAsync<T>(string action, RpcParameters p, bool mutating, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        CancellationToken cancellationToken, ListingBudget? listing = null)
     {
         var endpoint = (await _endpoints.GetAsync(cancellationToken).ConfigureAwait(false)).Vpc;
-        return await _client.CallAsync(new RpcCall(endpoint, action, Version, p, Mutating: mutating), type, cancellationToken).ConfigureAwait(false);
+        return await _client.CallAsync(new RpcCall(endpoint, action, Version, p, Mutating: mutating, Listing: listing), type, cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -144,9 +170,11 @@ public sealed class EcsCloud : INetworkInterfaceLookup
     {
         var endpoints = await _endpoints.GetAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<NetworkInterface>();
+        var budget = new ListingBudget();
         string? next = null;
         do
         {
+            budget.NextPage("DescribeNetworkInterfaces", next is null ? "first page" : "a NextToken on every page");
             var p = new RpcParameters()
                 .Add("RegionId", endpoints.RegionId)
                 .Add("InstanceId", query.InstanceId)
@@ -157,9 +185,13 @@ public sealed class EcsCloud : INetworkInterfaceLookup
                 .Add("Status", query.Status)
                 .Add("MaxResults", MaxResults)
                 .Add("NextToken", next);
-            var call = new RpcCall(endpoints.Ecs, "DescribeNetworkInterfaces", "2014-05-26", p);
+            var call = new RpcCall(endpoints.Ecs, "DescribeNetworkInterfaces", "2014-05-26", p, Listing: budget);
             var page = await _client.CallAsync(call, CloudJsonContext.Default.DescribeNetworkInterfacesResponse, cancellationToken).ConfigureAwait(false);
-            result.AddRange(page.NetworkInterfaceSets?.NetworkInterfaceSet ?? []);
+            var enis = page.NetworkInterfaceSets?.NetworkInterfaceSet ?? [];
+            if (enis.Count > MaxResults)
+                throw new CloudException("DescribeNetworkInterfaces", CloudErrorCodes.InvalidResponse,
+                    $"a page holds {enis.Count} ENIs, more than the {MaxResults} asked for", null, 200);
+            result.AddRange(enis);
             next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
         }
         while (next is not null);

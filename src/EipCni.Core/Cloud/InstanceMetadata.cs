@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using EipCni.Http;
 
 namespace EipCni.Cloud;
 
@@ -38,6 +40,7 @@ public sealed class InstanceMetadata : IInstanceMetadata
 {
     private const string TokenHeader = "X-aliyun-ecs-metadata-token";
     private const string TokenTtlHeader = "X-aliyun-ecs-metadata-token-ttl-seconds";
+    private const int MaxTokenLength = 4096;
     private readonly HttpClient _http;
     private readonly Uri _base;
     private readonly MetadataSettings _settings;
@@ -148,6 +151,9 @@ public sealed class InstanceMetadata : IInstanceMetadata
             var (status, text) = await SendAsync(HttpMethod.Put, new Uri(_base, "/latest/api/token"), null, cancellationToken, (TokenTtlHeader, ttl)).ConfigureAwait(false);
             if (status == HttpStatusCode.OK && text.Length > 0)
             {
+                // It goes into a header of every metadata request: a line break would add a header of the server's choosing.
+                if (HeaderValues.VisibleAsciiProblem(text.Trim(), MaxTokenLength) is { } problem)
+                    throw new CloudException("metadata api/token", CloudErrorCodes.InvalidResponse, $"the metadata token {problem}", null, 200);
                 _token = text.Trim();
                 _tokenRenewAt = now + _settings.TokenTtl / 2;
                 return _token;
@@ -180,14 +186,28 @@ public sealed class InstanceMetadata : IInstanceMetadata
         try
         {
             using var request = new HttpRequestMessage(method, uri);
-            if (token is not null) request.Headers.TryAddWithoutValidation(TokenHeader, token);
-            if (header is { } h) request.Headers.TryAddWithoutValidation(h.Name, h.Value);
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            return (response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+            if (token is not null) request.Headers.Add(TokenHeader, token);
+            if (header is { } h) request.Headers.Add(h.Name, h.Value);
+            // Headers first, then at most MetadataBytes of the body: every real answer is a few hundred bytes.
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            byte[] body;
+            try
+            {
+                body = await BoundedAnswer.ReadAsync(response, AnswerLimits.MetadataBytes, timeout.Token).ConfigureAwait(false);
+            }
+            catch (AnswerTooLargeException e)
+            {
+                throw new CloudException(action, CloudErrorCodes.InvalidResponse, e.Message, null, (int)response.StatusCode, innerException: e);
+            }
+            return (response.StatusCode, Encoding.UTF8.GetString(body));
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new CloudException(action, CloudErrorCodes.RequestTimeout, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s", null, 0, innerException: e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException && TlsRefusal.Describe(e) is { } why)
+        {
+            throw new CloudException(action, CloudErrorCodes.TlsRejected, $"TLS handshake with {uri.Authority} failed: {why}", null, 0, innerException: e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {

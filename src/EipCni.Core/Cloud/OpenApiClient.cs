@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EipCni.Http;
 
 namespace EipCni.Cloud;
 
@@ -80,7 +82,7 @@ public sealed class OpenApiClient
                 last = e;
                 credentialRefreshed = true;
                 _credentials!.Invalidate(used.Value);
-                _log.Write(LogLevel.Warn, "cloud rejected the credential, refreshing it", ("action", call.Action), ("code", e.Code), ("requestId", e.RequestId));
+                _log.Write(LogLevel.Warn, "the credential was rejected, refreshing it", ("action", call.Action), ("code", e.Code), ("requestId", e.RequestId));
                 continue;
             }
             catch (CloudException e)
@@ -119,19 +121,29 @@ public sealed class OpenApiClient
             credential = used.Value = await _credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (credential?.Problem() is { } problem)
+            throw new CloudException(call.Action, CloudErrorCodes.UnusableCredential, problem, null, 0);
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.RequestTimeout);
         var started = Stopwatch.GetTimestamp();
         try
         {
             using var request = BuildRequest(call, credential, attempt);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            // Headers first: the body is read through a cap (the default would buffer any size before returning).
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
+            var body = await ReadBodyAsync(call, response, status, timeout.Token).ConfigureAwait(false);
             if (_log.IsEnabled(LogLevel.Debug))
                 _log.Write(LogLevel.Debug, "cloud call", ("action", call.Action), ("attempt", attempt), ("httpStatus", status),
                     ("elapsed", Stopwatch.GetElapsedTime(started)));
-            if (status is >= 200 and < 300) return ParseSuccess(call.Action, status, body, responseType);
+            if (status is >= 200 and < 300)
+            {
+                var containers = CheckShape(call, status, body);
+                var parsed = ParseSuccess(call.Action, status, body, responseType);
+                call.Listing?.Spend(body.Length, containers);
+                return parsed;
+            }
             throw ParseError(call.Action, response, body);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -139,10 +151,44 @@ public sealed class OpenApiClient
             throw new CloudException(call.Action, CloudErrorCodes.RequestTimeout,
                 $"no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s", null, 0, innerException: e);
         }
+        catch (Exception e) when (e is HttpRequestException or IOException && TlsRefusal.Describe(e) is { } why)
+        {
+            // The same certificate is refused on every attempt: final at once, naming the endpoint and the problem.
+            throw new CloudException(call.Action, CloudErrorCodes.TlsRejected, $"TLS handshake with {call.Endpoint.Authority} failed: {why}", null, 0, innerException: e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw new CloudException(call.Action, CloudErrorCodes.ConnectionFailed, DescribeConnectionError(e, call.Endpoint), null, 0, innerException: e);
         }
+    }
+
+    /// <summary>The body, at most a small answer's size, or a page's within what the listing has left.</summary>
+    private static async Task<byte[]> ReadBodyAsync(RpcCall call, HttpResponseMessage response, int status, CancellationToken cancellationToken)
+    {
+        var limit = call.Listing is { } listing ? Math.Min(AnswerLimits.PageBytes, Math.Max(0, listing.BytesLeft)) : AnswerLimits.CloudBytes;
+        try
+        {
+            return await BoundedAnswer.ReadAsync(response, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AnswerTooLargeException e)
+        {
+            var message = limit < AnswerLimits.PageBytes && call.Listing is not null
+                ? $"the pages of this listing are larger than {AnswerLimits.Size(AnswerLimits.ListingBytes)} together"
+                : e.Message;
+            throw new CloudException(call.Action, CloudErrorCodes.InvalidResponse, message, RequestIdHeader(response), status, innerException: e);
+        }
+    }
+
+    /// <summary>Refuses an answer that would become too many objects in memory; returns how many objects and arrays it holds.</summary>
+    private static int CheckShape(RpcCall call, int status, byte[] body)
+    {
+        var (containers, _) = JsonShape.Measure(body);
+        var allowed = call.Listing?.ContainersLeft ?? AnswerLimits.CloudContainers;
+        if (containers <= allowed) return containers;
+        var message = call.Listing is null
+            ? $"the answer holds more than {AnswerLimits.CloudContainers} JSON objects and arrays"
+            : $"the pages of this listing hold more than {AnswerLimits.ListingContainers} JSON objects and arrays together";
+        throw new CloudException(call.Action, CloudErrorCodes.InvalidResponse, message, TryReadRequestId(body), status);
     }
 
     private HttpRequestMessage BuildRequest(RpcCall call, CloudCredential? credential, int attempt)
@@ -162,7 +208,7 @@ public sealed class OpenApiClient
             {
                 Content = new ByteArrayContent(Encoding.UTF8.GetBytes(FormBody(call.Parameters))),
             };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", FormContentType);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FormContentType);
         }
         else
         {
@@ -191,12 +237,16 @@ public sealed class OpenApiClient
             if (attempt > 1) headers.Add(new("x-acs-retry-attempts", (attempt - 1).ToString(CultureInfo.InvariantCulture)));
             var signature = AcsSigner.Sign("POST", "/", call.Parameters, headers, AcsSigner.EmptyPayloadHash,
                 credential.AccessKeyId, credential.AccessKeySecret);
+            // Added with validation: a value that could end the header line is refused, never sent (the credential was
+            // checked before; this is the last guard).
             foreach (var (name, value) in headers)
-                if (name != "host") request.Headers.TryAddWithoutValidation(name, value);
-            request.Headers.TryAddWithoutValidation("Authorization", signature.Authorization);
+                if (name != "host") request.Headers.Add(name, value);
+            // The scheme is checked as a token and the parameter for line breaks (its own syntax is not HTTP's auth-param).
+            request.Headers.Authorization = new AuthenticationHeaderValue(AcsSigner.Algorithm,
+                signature.Authorization[(AcsSigner.Algorithm.Length + 1)..]);
         }
-        request.Headers.TryAddWithoutValidation("accept", "application/json");
-        request.Headers.TryAddWithoutValidation("user-agent", "eip-cni");
+        request.Headers.Add("accept", "application/json");
+        request.Headers.Add("user-agent", "eip-cni");
         return request;
     }
 
@@ -252,10 +302,12 @@ public sealed class OpenApiClient
         }
         var code = !string.IsNullOrEmpty(parsed?.Code) ? parsed.Code : "Http" + status.ToString(CultureInfo.InvariantCulture);
         var message = !string.IsNullOrEmpty(parsed?.Message) ? parsed.Message : ShortText(body, response.ReasonPhrase);
-        var requestId = !string.IsNullOrEmpty(parsed?.RequestId) ? parsed.RequestId
-            : response.Headers.TryGetValues("x-acs-request-id", out var ids) ? ids.FirstOrDefault() : null;
+        var requestId = !string.IsNullOrEmpty(parsed?.RequestId) ? parsed.RequestId : RequestIdHeader(response);
         return new CloudException(action, code, message, requestId, status, ReadRetryAfter(response));
     }
+
+    private static string? RequestIdHeader(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-acs-request-id", out var ids) ? ids.FirstOrDefault() : null;
 
     private static TimeSpan? ReadRetryAfter(HttpResponseMessage response)
     {
@@ -304,6 +356,7 @@ public sealed class OpenApiClient
         return $"{what}: {detail}";
     }
 
+    /// <summary>Refused by the cloud, or by us before sending (a cached credential with a field that cannot be sent).</summary>
     private static bool IsRejectedCredential(string code) =>
-        code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code == "InvalidAccessKeyId.NotFound";
+        code.StartsWith("InvalidSecurityToken", StringComparison.Ordinal) || code is "InvalidAccessKeyId.NotFound" or CloudErrorCodes.UnusableCredential;
 }

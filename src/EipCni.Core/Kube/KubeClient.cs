@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Authentication;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EipCni.Http;
 
 namespace EipCni.Kube;
 
@@ -49,7 +49,8 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             // Offer our certificate whatever CA names the server lists: the server decides.
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
-        _http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
+        // Answers are read through a cap (Http.BoundedAnswer); the buffer size only guards a buffered read added later.
+        _http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = AnswerLimits.KubeBytes };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
@@ -76,15 +77,31 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             try
             {
                 using var request = new HttpRequestMessage(method, path);
-                if (_config.ReadToken() is { } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                if (_config.ReadToken() is { } token)
+                {
+                    // A token file is re-read for every request, so its content is checked here, where it becomes a header
+                    // (a kubeconfig's own token was checked when it was parsed); the setter refuses line breaks again.
+                    if (Kubeconfig.TokenProblem(token) is { } problem)
+                        throw new KubeconfigException(_config.Source, _config.TokenFile is null ? "token" : "tokenFile",
+                            _config.TokenFile is null ? problem : $"the token in {_config.TokenFile} {problem}");
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
                 if (body is not null)
                 {
                     request.Content = new ByteArrayContent(body);
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
                 }
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTimeout.Token).ConfigureAwait(false);
-                var bytes = await response.Content.ReadAsByteArrayAsync(attemptTimeout.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
+                byte[] bytes;
+                try
+                {
+                    bytes = await BoundedAnswer.ReadAsync(response, AnswerLimits.KubeBytes, attemptTimeout.Token).ConfigureAwait(false);
+                }
+                catch (AnswerTooLargeException e)
+                {
+                    throw new KubeException(status, "BadAnswer", e.Message, method.Method, path, attempt, e);
+                }
                 if (status is >= 200 and < 300)
                 {
                     LogDone(method, path, status, attempt, started);
@@ -102,9 +119,10 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             }
             catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (e.InnerException is AuthenticationException || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
+                var refused = TlsRefusal.Describe(e);
+                if (refused is not null || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
                 {
-                    var why = _trust?.LastRejection ?? e.InnerException?.Message ?? e.Message;
+                    var why = _trust?.LastRejection ?? refused ?? e.Message;
                     throw new KubeException(0, "TlsRejected", $"TLS handshake with {_config.Server.Authority} failed: {why}", method.Method, path, attempt, e);
                 }
                 // SocketsHttpHandler's connect errors name the endpoint already ("Connection refused (host:port)").
@@ -183,6 +201,10 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
 
     private static T Decode<T>(byte[] body, JsonTypeInfo<T> answer, HttpMethod method, string path, int attempt)
     {
+        // A pod's annotations, labels and lists become objects in memory: a few MiB of tiny entries would be millions.
+        if (JsonShape.Measure(body).MostItems > AnswerLimits.KubeItems)
+            throw new KubeException(200, "BadAnswer", $"an object or list in the answer has more than {AnswerLimits.KubeItems} entries",
+                method.Method, path, attempt);
         try
         {
             return JsonSerializer.Deserialize(body, answer)

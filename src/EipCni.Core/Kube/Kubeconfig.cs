@@ -140,6 +140,8 @@ public sealed class Kubeconfig
                     throw new KubeconfigException(source, $"{userPath}.{unsupported}", "is not supported by eip-cni; use token, tokenFile or a client certificate");
 
             token = reader.String(user, "token", userPath + ".token");
+            if (token is not null && TokenProblem(token) is { } tokenProblem)
+                throw new KubeconfigException(source, userPath + ".token", tokenProblem);
             tokenFile = reader.Path(user, "tokenFile", userPath + ".tokenFile");
             if (token is not null) tokenFile = null; // client-go: an explicit token wins over tokenFile
             if (tokenFile is not null && !File.Exists(tokenFile))
@@ -165,6 +167,16 @@ public sealed class Kubeconfig
             throw new KubeconfigException(source, field, $"\"{text}\": plain http is refused for a non-loopback API server");
         return uri;
     }
+
+    /// <summary>Longest bearer token accepted (a service-account JWT is 1–2 KB).</summary>
+    public const int MaxTokenLength = 16 * 1024;
+
+    /// <summary>
+    /// Null when a bearer token can be an Authorization header value: visible ASCII, no spaces, at most
+    /// <see cref="MaxTokenLength"/>; else what is wrong, never the token. A line break would add header lines of
+    /// whoever wrote the kubeconfig or the token file.
+    /// </summary>
+    public static string? TokenProblem(string token) => Http.HeaderValues.VisibleAsciiProblem(token, MaxTokenLength);
 
     private static X509Certificate2 LoadClientCertificate(string source, (string Pem, string Field) cert, (string Pem, string Field) key)
     {

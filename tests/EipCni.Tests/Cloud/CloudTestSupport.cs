@@ -144,3 +144,68 @@ public static class TestCloud
         public Task<MetadataEni> GetEniAsync(string mac, CancellationToken cancellationToken) => throw new InvalidOperationException("metadata used");
     }
 }
+
+/// <summary>
+/// A body of any size made on the fly (prefix, a unit repeated, suffix) that counts what the client read: a 200 MB
+/// answer costs the test nothing. <paramref name="announce"/> sends its length as Content-Length; otherwise none.
+/// </summary>
+public sealed class SyntheticContent : HttpContent
+{
+    private readonly byte[] _prefix, _unit, _suffix;
+    private readonly long _count;
+    private readonly bool _announce;
+    private long _read;
+
+    public SyntheticContent(string prefix, string unit, long count, string suffix, bool announce)
+    {
+        (_prefix, _unit, _suffix, _count, _announce) = (Encoding.UTF8.GetBytes(prefix), Encoding.UTF8.GetBytes(unit), Encoding.UTF8.GetBytes(suffix), count, announce);
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        if (announce) Headers.ContentLength = Length;
+    }
+
+    public long Length => _prefix.Length + _unit.LongLength * _count + _suffix.Length;
+
+    /// <summary>Bytes the client has read so far.</summary>
+    public long Read => Interlocked.Read(ref _read);
+
+    public static HttpResponseMessage Answer(HttpStatusCode status, SyntheticContent content) => new(status) { Content = content };
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(new Generator(this));
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => new Generator(this).CopyToAsync(stream);
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = Length;
+        return _announce;
+    }
+
+    private byte At(long position) =>
+        position < _prefix.Length ? _prefix[position]
+        : position - _prefix.Length < _unit.LongLength * _count ? _unit[(position - _prefix.Length) % _unit.Length]
+        : _suffix[position - _prefix.Length - _unit.LongLength * _count];
+
+    private sealed class Generator(SyntheticContent content) : Stream
+    {
+        private long _position;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, content.Length - _position);
+            for (var i = 0; i < n; i++) buffer[offset + i] = content.At(_position + i);
+            _position += n;
+            Interlocked.Add(ref content._read, n);
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -23,6 +23,9 @@ public sealed class CredentialTests : IDisposable
     private TimeSpan _stsLifetime = TimeSpan.FromHours(1);
     private int _stsCalls, _roleCalls;
     private string _roleCode = "Success";
+    private string _roleName = "NodeRole";
+    private string _roleToken = "role-token";
+    private string _stsToken = TestCloud.StsToken;
 
     public CredentialTests()
     {
@@ -38,21 +41,21 @@ public sealed class CredentialTests : IDisposable
     {
         var path = r.Uri.AbsolutePath;
         if (path == "/latest/api/token") return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("mdtoken") };
-        if (path == "/latest/meta-data/ram/security-credentials/") return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("NodeRole") };
+        if (path == "/latest/meta-data/ram/security-credentials/") return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(_roleName) };
         if (path == "/latest/meta-data/ram/security-credentials/NodeRole")
         {
             _roleCalls++;
             var exp = (_time.GetUtcNow() + TimeSpan.FromHours(6)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
             return new HttpResponseMessage(HttpStatusCode.OK)
             {
-                Content = new StringContent($$"""{"AccessKeyId":"STS.role{{_roleCalls}}","AccessKeySecret":"{{RoleSecret}}","SecurityToken":"role-token","Expiration":"{{exp}}","LastUpdated":"x","Code":"{{_roleCode}}"}"""),
+                Content = new StringContent($$"""{"AccessKeyId":"STS.role{{_roleCalls}}","AccessKeySecret":"{{RoleSecret}}","SecurityToken":{{System.Text.Json.JsonSerializer.Serialize(_roleToken)}},"Expiration":"{{exp}}","LastUpdated":"x","Code":"{{_roleCode}}"}"""),
             };
         }
         if (r.Uri.Host.StartsWith("sts", StringComparison.Ordinal))
         {
             _stsCalls++;
             var exp = (_time.GetUtcNow() + _stsLifetime).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-            return FakeHandler.Ok($$$"""{"RequestId":"S{{{_stsCalls}}}","Credentials":{"AccessKeyId":"STS.rrsa{{{_stsCalls}}}","AccessKeySecret":"{{{StsSecret}}}","SecurityToken":"{{{TestCloud.StsToken}}}","Expiration":"{{{exp}}}"}}""");
+            return FakeHandler.Ok($$$"""{"RequestId":"S{{{_stsCalls}}}","Credentials":{"AccessKeyId":"STS.rrsa{{{_stsCalls}}}","AccessKeySecret":"{{{StsSecret}}}","SecurityToken":{{{System.Text.Json.JsonSerializer.Serialize(_stsToken)}}},"Expiration":"{{{exp}}}"}}""");
         }
         return FakeHandler.Ok("""{"RequestId":"V1"}""");
     }
@@ -269,5 +272,141 @@ public sealed class CredentialTests : IDisposable
             .CallAsync(new RpcCall(new Uri("https://vpc.example.test"), "TagResources", "2016-04-28", new RpcParameters()), CloudJsonContext.Default.CloudAck, default));
         Assert.True(SecretWitness.TextsSeen > 0);
         Assert.Empty(SecretWitness.Leaks);
+    }
+
+    // ---- every credential field is checked before it becomes a header value or a signing key ----
+
+    private const string Injected = "tok\r\nX-Injected: yes";
+
+    private static async Task<CloudException> Refused(CloudClients clients, FakeHandler handler)
+    {
+        var e = await Assert.ThrowsAsync<CloudException>(() => clients.Eip.ReleaseEipAddressAsync("eip-1", default));
+        Assert.Equal(CloudErrorCodes.UnusableCredential, e.Code);
+        Assert.DoesNotContain(handler.Requests, r => r.Uri.Host.StartsWith("vpc", StringComparison.Ordinal)); // nothing was sent
+        Assert.DoesNotContain("X-Injected", e.Message); // the value is never shown
+        return e;
+    }
+
+    [Fact]
+    public async Task A_metadata_role_token_with_a_line_break_is_refused_naming_its_source()
+    {
+        _roleToken = Injected;
+        var (clients, handler) = Make();
+
+        var e = await Refused(clients, handler);
+
+        Assert.Contains("SecurityToken of the instance RAM role credential from the metadata service contains a line break", e.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "credentials", "cache.json"))); // not cached either
+    }
+
+    [Fact]
+    public async Task An_STS_token_with_a_line_break_is_refused_naming_its_source()
+    {
+        SetRrsa();
+        _stsToken = Injected;
+        var (clients, handler) = Make();
+
+        var e = await Refused(clients, handler);
+
+        Assert.Contains("Credentials.SecurityToken of the STS AssumeRoleWithOIDC answer contains a line break", e.Message);
+    }
+
+    [Theory]
+    [InlineData("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI\nx", "ALIBABA_CLOUD_ACCESS_KEY_ID contains a line break")]
+    [InlineData("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI:x", "ALIBABA_CLOUD_ACCESS_KEY_ID contains a character other than")]
+    [InlineData("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec\u0007ret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET contains a control character")]
+    [InlineData("ALIBABA_CLOUD_SECURITY_TOKEN", Injected, "ALIBABA_CLOUD_SECURITY_TOKEN contains a line break")]
+    [InlineData("ALIBABA_CLOUD_SECURITY_TOKEN", "tök", "ALIBABA_CLOUD_SECURITY_TOKEN contains a character that is not ASCII")]
+    public async Task An_environment_credential_that_cannot_be_sent_is_refused_naming_the_variable(string variable, string value, string says)
+    {
+        _env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = "LTAIenv";
+        _env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = EnvSecret;
+        _env[variable] = value;
+        var (clients, handler) = Make();
+
+        var e = await Refused(clients, handler);
+
+        Assert.Contains(says, e.Message);
+    }
+
+    [Fact]
+    public async Task An_eni_conf_key_that_cannot_be_sent_is_refused_naming_the_key()
+    {
+        var (clients, handler) = Make("LTAIconf\r\nX-Injected: yes", ConfSecret);
+
+        var e = await Refused(clients, handler);
+
+        Assert.Contains("eni_conf access_key contains a line break", e.Message);
+    }
+
+    [Fact]
+    public async Task A_token_longer_than_any_real_one_is_refused()
+    {
+        _roleToken = new string('t', CloudCredential.MaxSecurityTokenLength + 1);
+        var (clients, handler) = Make();
+
+        var e = await Refused(clients, handler);
+
+        Assert.Contains($"is longer than {CloudCredential.MaxSecurityTokenLength} characters", e.Message);
+    }
+
+    [Fact]
+    public async Task A_cached_credential_that_cannot_be_sent_is_dropped_and_fetched_again()
+    {
+        SetRrsa();
+        var (first, h1) = Make();
+        await ReleaseAndGetCall(first, h1);
+        var cache = Path.Combine(_dir, "credentials", "cache.json");
+        var entry = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(cache))!;
+        entry["SecurityToken"] = "tok\r\nX-Injected: yes";
+        File.WriteAllText(cache, entry.ToJsonString());
+
+        var (second, h2) = Make();
+        var call = await ReleaseAndGetCall(second, h2);
+
+        Assert.Equal(2, _stsCalls); // the poisoned cache was dropped, a fresh credential fetched
+        Assert.Equal(TestCloud.StsToken, call.Header("x-acs-security-token"));
+        Assert.Single(h2.Requests, r => r.Uri.Host.StartsWith("vpc", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("../../meta-data/instance-id")]
+    [InlineData("Node Role")]
+    public async Task A_listed_role_name_that_would_change_the_metadata_path_is_refused(string name)
+    {
+        _roleName = name;
+        var (clients, handler) = Make();
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => clients.Eip.ReleaseEipAddressAsync("eip-1", default));
+
+        Assert.Equal(CloudErrorCodes.InvalidResponse, e.Code);
+        Assert.Contains("the RAM role name", e.Message);
+        Assert.Equal(0, _roleCalls);
+        Assert.DoesNotContain(handler.Requests, r => r.Uri.Host.StartsWith("vpc", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task No_injected_header_line_reaches_the_wire()
+    {
+        // The real network stack against a server that records every header line it receives.
+        using var server = new Support.HostileServer(r => r.Path switch
+        {
+            "/latest/api/token" => Support.HostileAnswer.Text("mdtoken"),
+            "/latest/meta-data/ram/security-credentials/" => Support.HostileAnswer.Text("NodeRole"),
+            "/latest/meta-data/ram/security-credentials/NodeRole" => Support.HostileAnswer.Json(
+                $$"""{"AccessKeyId":"STS.role","AccessKeySecret":"{{RoleSecret}}","SecurityToken":"tok\r\nX-Injected: yes","Expiration":"2099-01-01T00:00:00Z","Code":"Success"}"""),
+            _ => Support.HostileAnswer.Json("""{"RequestId":"V1"}"""),
+        });
+        var url = new Uri(server.Url);
+        using var clients = CloudClients.Create(new CloudOptions
+        {
+            RegionId = "cn-hangzhou", VpcEndpoint = url, EcsEndpoint = url, StsEndpoint = url, MetadataEndpoint = url, StateDir = _dir,
+        }, _log, _ => null, retry: TestCloud.FastRetry);
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => clients.Eip.ReleaseEipAddressAsync("eip-1", default));
+
+        Assert.Equal(CloudErrorCodes.UnusableCredential, e.Code);
+        Assert.DoesNotContain(server.Requests, r => r.Headers.ContainsKey("x-injected"));
+        Assert.DoesNotContain(server.Requests, r => r.Action == "ReleaseEipAddress");
     }
 }

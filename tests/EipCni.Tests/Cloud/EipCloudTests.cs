@@ -199,4 +199,76 @@ public sealed class EipCloudTests
         Assert.All(calls, r => Assert.Equal("ap-southeast-1", r.Query["RegionId"]));
         Assert.Single(handler.Requests, r => r.Uri.AbsolutePath.EndsWith("region-id", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("""{"RequestId":"R1","EipAddress":"203.0.113.9"}""", "the answer has no AllocationId")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"","EipAddress":"203.0.113.9"}""", "the answer has no AllocationId")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"eip-1\r\nx","EipAddress":"203.0.113.9"}""", "the answer's AllocationId is not an EIP ID")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"eip-1"}""", "the answer has no EipAddress")]
+    [InlineData("""{"RequestId":"R1","AllocationId":"eip-1","EipAddress":"10.0.1.014"}""", "the answer's EipAddress is not an IPv4 address")]
+    public async Task AnAllocationAnswerWithoutWhatItPromisesIsAnInvalidResponse(string answer, string says)
+    {
+        var (cloud, handler) = Make((_, _) => FakeHandler.Ok(answer));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => cloud.AllocateEipAddressAsync(new AllocateEipRequest { ClientToken = "ct" }, default));
+
+        // InvalidResponse: every caller treats it as "the cloud may have allocated" (a lost answer), not as a refusal.
+        Assert.Equal((CloudErrorCodes.InvalidResponse, 200, "R1"), (e.Code, e.HttpStatus, e.RequestId));
+        Assert.Contains(says, e.Message);
+        Assert.False(e.IsRetryable);
+        Assert.Single(handler.Requests);
+    }
+
+    private static string EipItems(int count, string prefix = "eip-x") =>
+        string.Join(",", Enumerable.Range(0, count).Select(i => $$"""{"AllocationId":"{{prefix}}{{i}}","IpAddress":"203.0.113.1","Status":"Available"}"""));
+
+    [Fact]
+    public async Task DescribeStopsAtThePageCapWhenTotalCountNeverEnds()
+    {
+        var (cloud, handler) = Make((r, _) => FakeHandler.Ok(
+            $$$"""{"RequestId":"R","TotalCount":2147483647,"PageNumber":{{{r.Query["PageNumber"]}}},"PageSize":100,"EipAddresses":{"EipAddress":[{{{EipItems(100)}}}]}}"""));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => cloud.DescribeEipAddressesAsync(new EipQuery { Status = "Available" }, default));
+
+        Assert.Equal(CloudErrorCodes.InvalidResponse, e.Code);
+        Assert.Contains("goes on past 50 pages (TotalCount 2147483647)", e.Message);
+        Assert.Equal(50, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task DescribeRefusesAPageWithMoreEipsThanAskedFor()
+    {
+        var (cloud, _) = Make((_, _) => FakeHandler.Ok($$$"""{"RequestId":"R","TotalCount":101,"EipAddresses":{"EipAddress":[{{{EipItems(101)}}}]}}"""));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => cloud.DescribeEipAddressesAsync(new EipQuery { Status = "Available" }, default));
+
+        Assert.Contains("a page holds 101 EIPs, more than the 100 asked for", e.Message);
+    }
+
+    [Fact]
+    public async Task DescribePagesTogetherStayWithinTheListingCap()
+    {
+        // Pages of 100 EIPs of 3 MiB each: each is a legal page, three of them are more than a listing may hold.
+        var description = new string('d', 30 * 1024);
+        var items = string.Join(",", Enumerable.Range(0, 100).Select(i => $$"""{"AllocationId":"eip-x{{i}}","IpAddress":"203.0.113.1","Status":"Available","Description":"{{description}}"}"""));
+        var (cloud, handler) = Make((_, _) => FakeHandler.Ok($$$"""{"RequestId":"R","TotalCount":100000,"EipAddresses":{"EipAddress":[{{{items}}}]}}"""));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => cloud.DescribeEipAddressesAsync(new EipQuery { Status = "Available" }, default));
+
+        Assert.Contains("the pages of this listing are larger than 8 MiB together", e.Message);
+        Assert.Equal(3, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task DescribeNetworkInterfacesStopsAtThePageCapWhenNextTokensNeverEnd()
+    {
+        var handler = new FakeHandler((_, n) => FakeHandler.Ok($$$"""{"RequestId":"R","NextToken":"t{{{n}}}","NetworkInterfaceSets":{"NetworkInterfaceSet":[]}}"""));
+        var ecs = new EcsCloud(TestCloud.Client(handler), TestCloud.Endpoints());
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => ecs.DescribeNetworkInterfacesAsync(new NetworkInterfaceQuery { InstanceId = "i-1" }, default));
+
+        Assert.Equal(CloudErrorCodes.InvalidResponse, e.Code);
+        Assert.Contains("goes on past 50 pages (a NextToken on every page)", e.Message);
+        Assert.Equal(50, handler.Requests.Count);
+    }
 }

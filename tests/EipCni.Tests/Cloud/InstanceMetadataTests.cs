@@ -119,4 +119,38 @@ public sealed class InstanceMetadataTests
         Assert.Equal(CloudErrorCodes.RequestTimeout, e.Code);
         Assert.InRange(sw.ElapsedMilliseconds, 800, 3000); // three attempts of 300 ms
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnAnswerOverTheSmallCapIsRefusedAtOnce(bool announce)
+    {
+        var body = new SyntheticContent("", "a", 200L * 1024 * 1024, "", announce);
+        var handler = new FakeHandler((r, _) => r.Method == HttpMethod.Put ? Text("t1") : SyntheticContent.Answer(HttpStatusCode.OK, body));
+        var sw = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => Make(handler).GetRegionIdAsync(default));
+
+        Assert.Equal((CloudErrorCodes.InvalidResponse, 200), (e.Code, e.HttpStatus));
+        Assert.Contains("32 KiB", e.Message);
+        Assert.False(e.IsRetryable);
+        Assert.Single(handler.Requests, r => r.Method == HttpMethod.Get);
+        Assert.InRange(body.Read, 0, 32 * 1024 + 1);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("t1\r\nX-Injected: yes")]
+    [InlineData("t1 x")]
+    [InlineData("t1\u0000")]
+    public async Task ATokenThatCannotBeAHeaderValueIsRefused(string token)
+    {
+        var handler = new FakeHandler((r, _) => r.Method == HttpMethod.Put ? Text(token) : Text("cn-hangzhou"));
+
+        var e = await Assert.ThrowsAsync<CloudException>(() => Make(handler).GetRegionIdAsync(default));
+
+        Assert.Equal(CloudErrorCodes.InvalidResponse, e.Code);
+        Assert.Contains("the metadata token contains", e.Message);
+        Assert.DoesNotContain(handler.Requests, r => r.Method == HttpMethod.Get);
+    }
 }

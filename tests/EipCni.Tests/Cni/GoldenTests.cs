@@ -41,6 +41,24 @@ public class GoldenTests
     }
 
     [Fact]
+    public void A_prevResult_of_ten_thousand_IPs_passes_through_quickly()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var conf = world.Config();
+        var ips = new JsonArray();
+        for (var i = 0; i < 10_000; i++) ips.Add(new JsonObject { ["address"] = $"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}/8", ["interface"] = 0 });
+        ips.Add(new JsonObject { ["address"] = "10.250.0.7/24", ["interface"] = 1, ["gateway"] = "10.250.0.1" });
+        conf["prevResult"]!["ips"] = ips;
+        conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["app"] = "web" } };
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("ADD"), conf.ToJsonString());
+
+        Assert.True(r.ExitCode == 0, r.Stdout);
+        Assert.Equal(10_001, JsonNode.Parse(r.Stdout)!["ips"]!.AsArray().Count);
+        Assert.True(r.Elapsed < TimeSpan.FromSeconds(1), $"took {r.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public void Version_echoes_the_callers_version_and_lists_supported_ones()
     {
         var r = NativePlugin.Invoke(new Dictionary<string, string> { ["CNI_COMMAND"] = "VERSION" }, """{"cniVersion":"1.0.0"}""");

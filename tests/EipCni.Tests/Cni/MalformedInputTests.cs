@@ -158,6 +158,28 @@ public class MalformedInputTests
             yield return new($"CHECK prevResult.{field}={value.ToJsonString()}", "CHECK", Conf(c => c["prevResult"]![field] = value.DeepClone()), 7, ["prevResult." + field]);
         }
 
+        // Every prevResult entry is validated, not only those up to the pod's IP: the verdict cannot depend on the order,
+        // and the message names the exact field. Addresses are read as Go reads them (no octal from leading zeros).
+        JsonObject Ip(string address, JsonNode? index = null, string? gateway = null)
+        {
+            var ip = new JsonObject { ["address"] = address, ["interface"] = index ?? 1 };
+            if (gateway is not null) ip["gateway"] = gateway;
+            return ip;
+        }
+        foreach (var (ips, path) in new (JsonArray, string)[]
+        {
+            (new JsonArray(Ip("10.250.0.7/24"), Ip("10.250.0.8/24", "x")), "prevResult.ips[1].interface"),
+            (new JsonArray(Ip("10.250.0.8/24", "x"), Ip("10.250.0.7/24")), "prevResult.ips[0].interface"),
+            (new JsonArray(Ip("10.250.0.7/24"), Ip("10.250.0.8/24", 2)), "prevResult.ips[1].interface"),
+            (new JsonArray(Ip("10.250.0.014/24")), "prevResult.ips[0].address"),
+            (new JsonArray(Ip("10.250.0.7/24"), Ip("10.250.0.08/24", 0)), "prevResult.ips[1].address"),
+            (new JsonArray(Ip("10.250.0.7/24", gateway: "10.250.0.01")), "prevResult.ips[0].gateway"),
+        })
+        {
+            yield return new($"ADD prevResult.ips={ips.ToJsonString()}", "ADD", Conf(c => c["prevResult"]!["ips"] = ips.DeepClone()), 7, [$"\"{path}\""]);
+            yield return new($"CHECK prevResult.ips={ips.ToJsonString()}", "CHECK", Conf(c => c["prevResult"]!["ips"] = ips.DeepClone()), 7, [$"\"{path}\""]);
+        }
+
         // eni_conf.
         foreach (var (json, says) in new (string, string[])[]
         {

@@ -41,6 +41,38 @@ internal static class TestPki
         return new Pem(cert.ExportCertificatePem(), keyPem);
     }
 
+    /// <summary>A TLS server certificate for 127.0.0.1 and localhost issued by the CA, with its private key.</summary>
+    public static X509Certificate2 IssueServer(X509Certificate2 ca, ECDsa caKey)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=hostile-server", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        var now = DateTimeOffset.UtcNow;
+        using var cert = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddHours(-1), now.AddDays(1),
+            RandomNumberGenerator.GetBytes(8));
+        using var withKey = cert.CopyWithPrivateKey(key);
+        // SslStream on Linux wants a key that went through a PKCS#12 round trip.
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A self-signed TLS server certificate for 127.0.0.1 and localhost (no CA anyone trusts), with its key.</summary>
+    public static X509Certificate2 SelfSignedServer()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=self-signed", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        var now = DateTimeOffset.UtcNow;
+        using var cert = request.CreateSelfSigned(now.AddHours(-1), now.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+    }
+
     public static string Base64(string text) => Convert.ToBase64String(Encoding.ASCII.GetBytes(text));
 
     /// <summary>A kubeconfig in kubectl's layout with the given user fields (already indented for the user block).</summary>

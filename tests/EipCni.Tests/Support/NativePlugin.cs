@@ -15,6 +15,30 @@ public static class NativePlugin
         return ProcessRunner.Run(binary ?? Repo.PluginBinary, [], full, stdin, timeout ?? TimeSpan.FromSeconds(120), inheritEnv: false);
     }
 
+    /// <summary>
+    /// Like <see cref="Invoke(IDictionary{string, string}, string, TimeSpan?)"/>, under GNU time: also the peak RSS in
+    /// KiB of eip-cni and of the eip-cni-engine it ran (wait4 reports the largest of a process and its reaped children).
+    /// </summary>
+    public static (ProcessResult Result, long PeakRssKiB) InvokeMeasured(IDictionary<string, string> env, string stdin, TimeSpan? timeout = null)
+    {
+        const string time = "/usr/bin/time";
+        if (!File.Exists(time)) throw new InvalidOperationException("GNU time is needed to measure peak RSS (Debian package time; scripts/test.sh installs it)");
+        var report = Path.Combine(Path.GetTempPath(), $"eipcni-rss-{Guid.NewGuid():N}");
+        try
+        {
+            var full = new Dictionary<string, string>(env) { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" };
+            var r = ProcessRunner.Run(time, ["-f", "%M", "-o", report, Repo.PluginBinary], full, Encoding.UTF8.GetBytes(stdin),
+                timeout ?? TimeSpan.FromSeconds(120), inheritEnv: false);
+            // "Command exited with non-zero status N" comes first when the plugin failed; the figure is the last line.
+            var last = File.ReadAllLines(report).Last(l => l.Trim().Length > 0);
+            return (r, long.Parse(last.Trim(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
     public static Dictionary<string, string> Env(string command, string containerId = "c0ffee", string netns = "/var/run/netns/test", string ifName = "eth0") =>
         new()
         {
