@@ -58,8 +58,12 @@ public static class IpText
         var bits = text[(slash + 1)..];
         // Go's ParseCIDR reads the length as decimal digits (leading zeros included); so do we.
         if (bits.Length is 0 or > 3) return false;
-        foreach (var c in bits) if (!char.IsAsciiDigit(c)) return false;
-        var n = int.Parse(bits, System.Globalization.CultureInfo.InvariantCulture);
+        var n = 0;
+        foreach (var c in bits)
+        {
+            if (!char.IsAsciiDigit(c)) return false;
+            n = n * 10 + (c - '0');
+        }
         if (n > (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)) return false;
         prefix = n;
         return true;

@@ -118,13 +118,19 @@ public sealed class KubeHostileTests : IDisposable
         Assert.DoesNotContain("X-Injected", e.Message);
     }
 
+    /// <summary>A client whose kubeconfig names a token file holding <paramref name="content"/>.</summary>
+    private KubeClient ClientWithTokenFile(HostileServer server, string content, out string tokenFile)
+    {
+        tokenFile = _dir.File("token-" + Guid.NewGuid().ToString("N")[..6]);
+        File.WriteAllText(tokenFile, content);
+        return Client(server, $"tokenFile: {tokenFile}");
+    }
+
     [Fact]
     public async Task A_token_file_with_a_line_break_inside_is_refused_and_nothing_is_sent()
     {
-        var tokenFile = _dir.File("token");
-        File.WriteAllText(tokenFile, "tok\r\nX-Injected: yes\n");
         using var server = Server(_ => HostileAnswer.Json(Pod("{}")));
-        using var client = Client(server, $"tokenFile: {tokenFile}");
+        using var client = ClientWithTokenFile(server, "tok\r\nX-Injected: yes\n", out var tokenFile);
 
         var e = await Assert.ThrowsAsync<KubeconfigException>(() => client.GetPodAsync("default", "web-0", Budget()));
 
@@ -136,10 +142,8 @@ public sealed class KubeHostileTests : IDisposable
     [Fact]
     public async Task A_trailing_newline_of_a_token_file_is_not_part_of_the_token()
     {
-        var tokenFile = _dir.File("token-ok");
-        File.WriteAllText(tokenFile, "good-token\n");
         using var server = Server(_ => HostileAnswer.Json(Pod("{}")));
-        using var client = Client(server, $"tokenFile: {tokenFile}");
+        using var client = ClientWithTokenFile(server, "good-token\n", out _);
 
         await client.GetPodAsync("default", "web-0", Budget());
 

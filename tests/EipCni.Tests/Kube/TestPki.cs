@@ -45,33 +45,36 @@ internal static class TestPki
     public static X509Certificate2 IssueServer(X509Certificate2 ca, ECDsa caKey)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=hostile-server", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
         var now = DateTimeOffset.UtcNow;
-        using var cert = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddHours(-1), now.AddDays(1),
-            RandomNumberGenerator.GetBytes(8));
+        using var cert = ServerRequest("hostile-server", key).Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey),
+            now.AddHours(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
         using var withKey = cert.CopyWithPrivateKey(key);
-        // SslStream on Linux wants a key that went through a PKCS#12 round trip.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        return Pkcs12RoundTrip(withKey);
     }
 
     /// <summary>A self-signed TLS server certificate for 127.0.0.1 and localhost (no CA anyone trusts), with its key.</summary>
     public static X509Certificate2 SelfSignedServer()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=self-signed", key, HashAlgorithmName.SHA256);
+        var now = DateTimeOffset.UtcNow;
+        using var cert = ServerRequest("self-signed", key).CreateSelfSigned(now.AddHours(-1), now.AddDays(1));
+        return Pkcs12RoundTrip(cert);
+    }
+
+    private static CertificateRequest ServerRequest(string commonName, ECDsa key)
+    {
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
         san.AddDnsName("localhost");
         request.CertificateExtensions.Add(san.Build());
-        var now = DateTimeOffset.UtcNow;
-        using var cert = request.CreateSelfSigned(now.AddHours(-1), now.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        return request;
     }
+
+    /// <summary>SslStream on Linux wants a server key that went through a PKCS#12 round trip.</summary>
+    private static X509Certificate2 Pkcs12RoundTrip(X509Certificate2 certificate) =>
+        X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
 
     public static string Base64(string text) => Convert.ToBase64String(Encoding.ASCII.GetBytes(text));
 
