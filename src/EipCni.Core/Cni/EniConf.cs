@@ -48,6 +48,11 @@ public sealed record EniConf(
         {
             throw new CniException(CniCode.InvalidConfig, $"eni_conf {path} is not valid JSON", e.Message);
         }
+        if (JsonText.FirstUndecodableString(json) is { } problem)
+        {
+            doc.Dispose();
+            throw new CniException(CniCode.InvalidConfig, $"eni_conf {path} is not valid text", problem);
+        }
         using (doc)
         {
             var root = doc.RootElement;
