@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EipCni.Eip;
+using EipCni.State;
 
 namespace EipCni.Cni;
 
@@ -114,8 +115,8 @@ public sealed class Plugin
     /// </summary>
     private static bool NeedsEngine(CniInvocation inv, NetConf conf, EniConf eniConf)
     {
-        var journal = new State.Journal(conf.StateDir, conf.Name);
-        var key = new State.AttachmentKey(conf.Name, inv.ContainerId, inv.IfName);
+        var journal = new Journal(conf.StateDir, conf.Name);
+        var key = new AttachmentKey(conf.Name, inv.ContainerId, inv.IfName);
         switch (inv.Command)
         {
             case CniCommand.Add:
@@ -177,12 +178,18 @@ public sealed class Plugin
         if (!eniConf.EnableEipPool) return "ready (EIP feature off)";
         try
         {
-            Directory.CreateDirectory(conf.StateDir);
-            var probe = Path.Combine(conf.StateDir, $".status-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            // The state dir and each subdirectory that exists must be ours alone (0700): else the node is not ready.
+            PrivateFiles.EnsureDirectory(conf.StateDir);
+            PrivateFiles.VerifyExisting(conf.StateDir, "networks", conf.Name);
+            PrivateFiles.VerifyExisting(conf.StateDir, "locks");
+            PrivateFiles.VerifyExisting(conf.StateDir, "credentials");
+            PrivateFiles.Probe(conf.StateDir);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (CniException e)
+        {
+            throw new CniException(CniCode.PluginNotAvailable, e.Message, e.Details);
+        }
+        catch (IOException e)
         {
             throw new CniException(CniCode.PluginNotAvailable, "state directory is not writable", $"{conf.StateDir}: {e.Message}");
         }

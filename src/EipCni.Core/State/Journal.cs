@@ -4,14 +4,16 @@ namespace EipCni.State;
 
 /// <summary>
 /// The on-disk journal: one JSON file per attachment under <c>stateDir/networks/NETWORK/</c>, written atomically
-/// (temp file, fsync, rename, fsync of the directory). Two kinds of locks, both fcntl OFD locks:
-/// a per-attachment lock held for a whole ADD/DEL (so two invocations for one container never interleave, while
-/// different pods proceed in parallel), and a short directory lock around every write, delete and listing.
+/// (temp file, fsync, rename, fsync of the directory) through <see cref="PrivateFiles"/>. Two kinds of locks, both fcntl
+/// OFD locks: a per-attachment lock held for a whole ADD/DEL (so two invocations for one container never interleave,
+/// while different pods proceed in parallel), and a short directory lock around every write, delete and listing.
 /// </summary>
 public sealed class Journal
 {
-    private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    /// <summary>Records are a few KiB; anything far larger was not written by eip-cni.</summary>
+    public const int MaxRecordBytes = 1024 * 1024;
+
+    private bool _directoryReady;
 
     public Journal(string stateDir, string network)
     {
@@ -45,19 +47,15 @@ public sealed class Journal
     public bool HasRecords() =>
         System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*.json").Any(f => !Path.GetFileName(f).StartsWith('.'));
 
+    /// <summary>
+    /// The attachment's record, or null when there is none. Throws a <see cref="Cni.CniException"/> (5) when the
+    /// journal directory is not safe to trust.
+    /// </summary>
     public AttachmentRecord? Read(AttachmentKey key)
     {
+        if (!DirectoryIsThere()) return null;
         var path = RecordPath(key);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        return Decode(bytes, path);
+        return PrivateFiles.Read(path, MaxRecordBytes) is { } bytes ? Decode(bytes, path) : null;
     }
 
     /// <summary>Writes the record atomically and durably; UpdatedAt is stamped here.</summary>
@@ -66,21 +64,8 @@ public sealed class Journal
         EnsureDirectory();
         var stamped = record with { UpdatedAt = DateTimeOffset.UtcNow, CreatedAt = record.CreatedAt == default ? DateTimeOffset.UtcNow : record.CreatedAt };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(stamped, StateJsonContext.Default.AttachmentRecord);
-        var target = RecordPath(record.Key);
-        var temp = Path.Combine(Directory, $".{record.Key.FileStem}.{Environment.ProcessId}.tmp");
         using (DirectoryLock())
-        {
-            using (var fs = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = System.IO.FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = FileMode,
-            }))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
-            SyncDirectory();
-        }
+            PrivateFiles.WriteAtomically(RecordPath(record.Key), bytes, durable: true);
         return stamped;
     }
 
@@ -89,7 +74,7 @@ public sealed class Journal
         using (DirectoryLock())
         {
             File.Delete(RecordPath(key));
-            SyncDirectory();
+            PrivateFiles.SyncDirectory(Directory);
         }
         try { File.Delete(Path.Combine(Directory, key.FileStem + ".lock")); } catch (IOException) { }
     }
@@ -102,20 +87,22 @@ public sealed class Journal
     {
         EnsureDirectory();
         var gen = Path.Combine(Directory, key.FileStem + ".gen");
-        File.WriteAllText(gen, nextGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        File.SetUnixFileMode(gen, FileMode);
+        PrivateFiles.WriteAtomically(gen, System.Text.Encoding.ASCII.GetBytes(nextGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture)), durable: false);
         Delete(key);
     }
 
-    /// <summary>Forgets generation markers older than <paramref name="age"/> (ClientTokens do not live that long).</summary>
+    /// <summary>
+    /// Forgets generation markers older than <paramref name="age"/> (ClientTokens do not live that long), and the
+    /// temporary files of writers that died before their rename.
+    /// </summary>
     public int PruneRetired(TimeSpan age)
     {
         if (!System.IO.Directory.Exists(Directory)) return 0;
         var n = 0;
-        foreach (var gen in System.IO.Directory.EnumerateFiles(Directory, "*.gen"))
-            if (File.GetLastWriteTimeUtc(gen) < DateTime.UtcNow - age)
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.gen").Concat(System.IO.Directory.EnumerateFiles(Directory, ".*.tmp")))
+            if (File.GetLastWriteTimeUtc(file) < DateTime.UtcNow - age)
             {
-                try { File.Delete(gen); n++; } catch (IOException) { }
+                try { File.Delete(file); n++; } catch (IOException) { }
             }
         return n;
     }
@@ -125,9 +112,10 @@ public sealed class Journal
     {
         try
         {
-            return int.TryParse(File.ReadAllText(Path.Combine(Directory, key.FileStem + ".gen")), out var g) && g >= 0 ? g : 0;
+            var bytes = PrivateFiles.Read(Path.Combine(Directory, key.FileStem + ".gen"), 64);
+            return bytes is not null && int.TryParse(System.Text.Encoding.ASCII.GetString(bytes), out var g) && g >= 0 ? g : 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
             return 0;
         }
@@ -136,7 +124,7 @@ public sealed class Journal
     /// <summary>Every record of this network (unreadable files are skipped and reported through <paramref name="onBadFile"/>).</summary>
     public IReadOnlyList<AttachmentRecord> List(Action<string, Exception>? onBadFile = null)
     {
-        if (!System.IO.Directory.Exists(Directory)) return [];
+        if (!DirectoryIsThere()) return [];
         var list = new List<AttachmentRecord>();
         using (DirectoryLock())
         {
@@ -145,9 +133,9 @@ public sealed class Journal
                 if (Path.GetFileName(path).StartsWith('.')) continue;
                 try
                 {
-                    list.Add(Decode(File.ReadAllBytes(path), path));
+                    if (PrivateFiles.Read(path, MaxRecordBytes) is { } bytes) list.Add(Decode(bytes, path));
                 }
-                catch (Exception e) when (e is IOException or JsonException or InvalidDataException)
+                catch (Exception e) when (e is IOException or InvalidDataException)
                 {
                     onBadFile?.Invoke(path, e);
                 }
@@ -186,29 +174,14 @@ public sealed class Journal
         return FileLock.AcquireAsync(Path.Combine(Directory, ".dir.lock"), cts.Token).GetAwaiter().GetResult();
     }
 
+    /// <summary>Verifies the directories without creating them; false when the journal directory does not exist yet.</summary>
+    private bool DirectoryIsThere() => _directoryReady || (_directoryReady = PrivateFiles.VerifyExisting(StateDir, "networks", Network));
+
+    /// <summary>Creates (0700) or verifies the state dir, networks/ and this network's directory, once per instance.</summary>
     private void EnsureDirectory()
     {
-        if (System.IO.Directory.Exists(Directory)) return;
-        System.IO.Directory.CreateDirectory(StateDir, DirMode);
-        System.IO.Directory.CreateDirectory(Path.Combine(StateDir, "networks"), DirMode);
-        System.IO.Directory.CreateDirectory(Directory, DirMode);
+        if (_directoryReady) return;
+        PrivateFiles.EnsureDirectory(StateDir, "networks", Network);
+        _directoryReady = true;
     }
-
-    private void SyncDirectory()
-    {
-        // fsync of the directory makes the rename itself durable across a power loss.
-        var fd = open(Directory, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_DIRECTORY | Tmds.Linux.LibC.O_CLOEXEC);
-        if (fd < 0) return;
-        fsync(fd);
-        close(fd);
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
-    private static extern int open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [System.Runtime.InteropServices.DllImport("libc.so.6")]
-    private static extern int fsync(int fd);
-
-    [System.Runtime.InteropServices.DllImport("libc.so.6")]
-    private static extern int close(int fd);
 }
