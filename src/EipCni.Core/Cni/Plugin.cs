@@ -70,10 +70,14 @@ public sealed class Plugin
             log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.ToString());
 
             RequirePrevResult(invocation, conf);
-            var eniConf = invocation.Command == CniCommand.Status ? EniConf.Disabled : LoadEniConf(conf, log);
+            // DEL and GC decide from the journal alone: a broken eni_conf must not fail the DEL of a pod without a
+            // record (it would stay Terminating), and the engine reads eni_conf itself when there is work.
+            var decidesByEniConf = invocation.Command is CniCommand.Add or CniCommand.Check;
+            var eniConf = decidesByEniConf ? LoadEniConf(conf, log) : EniConf.Disabled;
             var needsEngine = NeedsEngine(invocation, conf, eniConf);
             // The engine binary answers (and logs) for itself: nothing more from this process.
             if (needsEngine && _delegateToEngine is not null) return _delegateToEngine(stdin);
+            if (needsEngine && !decidesByEniConf) eniConf = LoadEniConf(conf, log);
 
             summary = invocation.Command switch
             {

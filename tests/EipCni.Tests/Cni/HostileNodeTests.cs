@@ -133,4 +133,15 @@ public class HostileNodeTests
         Assert.Contains(problem, r.Stderr);
         if (how == "nobody") Assert.Equal("", File.ReadAllText(world.LogFile));
     }
+
+    // ---- item: a malformed eni_conf and DEL ----
+
+    [Fact]
+    public void Del_without_a_record_succeeds_whatever_eni_conf_says()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"yes","cluster_id":""" + "\n");
+        var r = NativePlugin.Invoke(NativePlugin.Env("DEL"), world.Config().ToJsonString());
+        Assert.True(r.ExitCode == 0, r.Stdout);
+        Assert.Equal("", r.Stdout);
+    }
 }
