@@ -8,23 +8,36 @@ namespace EipCni.State;
 /// OFD locks: a per-attachment lock held for a whole ADD/DEL (so two invocations for one container never interleave,
 /// while different pods proceed in parallel), and a short directory lock around every write, delete and listing.
 /// </summary>
+/// <remarks>
+/// A record that cannot be read as this attachment's record (not JSON, fields missing, another attachment's key, a
+/// link or a FIFO, too large) is quarantined: renamed to <c>NAME.json.corrupt-TIMESTAMP</c>, logged at error and added
+/// to <see cref="Quarantined"/>, and then treated as absent. Failing on it would fail the attachment's every ADD and
+/// CHECK for good; the cloud's ownership tags still let the engine find its EIP by container ID.
+/// </remarks>
 public sealed class Journal
 {
     /// <summary>Records are a few KiB; anything far larger was not written by eip-cni.</summary>
     public const int MaxRecordBytes = 1024 * 1024;
 
+    private readonly ILog? _log;
+    private List<QuarantinedRecord>? _quarantined;
     private bool _directoryReady;
 
-    public Journal(string stateDir, string network)
+    /// <param name="log">Where a quarantined record is reported (at error); without one, only <see cref="Quarantined"/> tells.</param>
+    public Journal(string stateDir, string network, ILog? log = null)
     {
         StateDir = stateDir;
         Network = network;
         Directory = Path.Combine(stateDir, "networks", network);
+        _log = log;
     }
 
     public string StateDir { get; }
     public string Network { get; }
     public string Directory { get; }
+
+    /// <summary>Records this instance moved aside because they could not be read, oldest first.</summary>
+    public IReadOnlyList<QuarantinedRecord> Quarantined => _quarantined ?? [];
 
     /// <summary>Holds the attachment for the whole verb; the kernel drops it if the process dies.</summary>
     public async Task<IDisposable> LockAttachmentAsync(AttachmentKey key, CancellationToken ct)
@@ -48,14 +61,21 @@ public sealed class Journal
         System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*.json").Any(f => !Path.GetFileName(f).StartsWith('.'));
 
     /// <summary>
-    /// The attachment's record, or null when there is none. Throws a <see cref="Cni.CniException"/> (5) when the
-    /// journal directory is not safe to trust.
+    /// The attachment's record, or null when there is none. A record that cannot be read is quarantined and reads as
+    /// none. Throws a <see cref="Cni.CniException"/> (5) when the journal directory is not safe to trust.
     /// </summary>
     public AttachmentRecord? Read(AttachmentKey key)
     {
         if (!DirectoryIsThere()) return null;
         var path = RecordPath(key);
-        return PrivateFiles.Read(path, MaxRecordBytes) is { } bytes ? Decode(bytes, path) : null;
+        if (TryLoad(path, out var record, out _)) return record;
+        using (DirectoryLock())
+        {
+            // A writer may have replaced it meanwhile: only what is still unreadable under the lock is moved aside.
+            if (TryLoad(path, out record, out var problem)) return record;
+            Quarantine(path, problem!);
+        }
+        return null;
     }
 
     /// <summary>Writes the record atomically and durably; UpdatedAt is stamped here.</summary>
@@ -122,6 +142,7 @@ public sealed class Journal
     }
 
     /// <summary>Every record of this network (unreadable files are skipped and reported through <paramref name="onBadFile"/>).</summary>
+    /// <remarks>A record that cannot be read is quarantined, then reported through <paramref name="onBadFile"/> too.</remarks>
     public IReadOnlyList<AttachmentRecord> List(Action<string, Exception>? onBadFile = null)
     {
         if (!DirectoryIsThere()) return [];
@@ -133,9 +154,17 @@ public sealed class Journal
                 if (Path.GetFileName(path).StartsWith('.')) continue;
                 try
                 {
-                    if (PrivateFiles.Read(path, MaxRecordBytes) is { } bytes) list.Add(Decode(bytes, path));
+                    if (TryLoad(path, out var record, out var problem))
+                    {
+                        if (record is not null) list.Add(record);
+                    }
+                    else
+                    {
+                        var moved = Quarantine(path, problem!);
+                        onBadFile?.Invoke(path, new InvalidDataException(moved is null ? problem : $"{problem}; moved aside to {moved.MovedTo}"));
+                    }
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException)
+                catch (IOException e)
                 {
                     onBadFile?.Invoke(path, e);
                 }
@@ -143,6 +172,12 @@ public sealed class Journal
         }
         return list;
     }
+
+    /// <summary>Where earlier reads moved this attachment's unreadable records, newest first.</summary>
+    public IReadOnlyList<string> QuarantinedCopies(AttachmentKey key) =>
+        System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.GetFiles(Directory, key.FileStem + ".json.corrupt-*").OrderDescending(StringComparer.Ordinal).ToArray()
+            : [];
 
     /// <summary>Every network that has a journal directory under the state dir.</summary>
     public static IReadOnlyList<string> Networks(string stateDir)
@@ -153,17 +188,61 @@ public sealed class Journal
 
     private string RecordPath(AttachmentKey key) => Path.Combine(Directory, key.FileStem + ".json");
 
-    private static AttachmentRecord Decode(byte[] bytes, string path)
+    /// <summary>
+    /// Reads the record at <paramref name="path"/>: true with the record (null when there is no file), or false with
+    /// why it cannot be this attachment's record. A failing read (EIO) throws.
+    /// </summary>
+    private bool TryLoad(string path, out AttachmentRecord? record, out string? problem)
     {
+        record = null;
+        problem = null;
         try
         {
-            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.AttachmentRecord)
+            if (PrivateFiles.Read(path, MaxRecordBytes) is not { } bytes) return true;
+            record = Decode(bytes, path);
+            return true;
+        }
+        catch (Exception e) when (e is UnexpectedFileException or InvalidDataException)
+        {
+            problem = e.Message;
+            return false;
+        }
+    }
+
+    private AttachmentRecord Decode(byte[] bytes, string path)
+    {
+        AttachmentRecord record;
+        try
+        {
+            record = JsonSerializer.Deserialize(bytes, StateJsonContext.Default.AttachmentRecord)
                 ?? throw new InvalidDataException($"journal record {path} is empty");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"journal record {path} is corrupt: {e.Message}", e);
         }
+        // The file name is the key: a record that names another attachment cannot be this one's.
+        if (record.Network != Network || record.Key.FileStem + ".json" != Path.GetFileName(path))
+            throw new InvalidDataException($"journal record {path} names another attachment ({record.Key})");
+        return record;
+    }
+
+    /// <summary>Moves an unreadable record aside (the directory lock is held); null when it was gone already.</summary>
+    private QuarantinedRecord? Quarantine(string path, string problem)
+    {
+        var movedTo = $"{path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss.fff'Z'}";
+        if (Libc.rename(path, movedTo) != 0)
+        {
+            var errno = Libc.Errno;
+            if (errno == Tmds.Linux.LibC.ENOENT) return null;
+            throw new IOException($"cannot move the unreadable journal record {path} aside: {Libc.Describe(errno)}");
+        }
+        PrivateFiles.SyncDirectory(Directory);
+        var quarantined = new QuarantinedRecord(path, movedTo, problem);
+        (_quarantined ??= []).Add(quarantined);
+        _log?.Write(LogLevel.Error, "journal record could not be read; moved aside and treated as absent",
+            ("path", path), ("movedTo", movedTo), ("error", problem));
+        return quarantined;
     }
 
     private FileLock DirectoryLock()
@@ -185,3 +264,6 @@ public sealed class Journal
         _directoryReady = true;
     }
 }
+
+/// <summary>A journal record that could not be read, and where it was moved.</summary>
+public sealed record QuarantinedRecord(string Path, string MovedTo, string Problem);

@@ -134,6 +134,44 @@ public class HostileNodeTests
         if (how == "nobody") Assert.Equal("", File.ReadAllText(world.LogFile));
     }
 
+    // ---- item: quarantined journal records ----
+
+    private static string PlantCorruptRecord(PluginWorld world)
+    {
+        var path = Path.Combine(PrivateFiles.EnsureDirectory(world.StateDir, "networks", "terway"), "c0ffee@eth0.json");
+        File.WriteAllText(path, """{"network":"terway","containerId":"c0ffee","ifNa""");
+        return path;
+    }
+
+    [Fact]
+    public void Check_of_an_attachment_whose_record_is_corrupt_names_the_quarantined_file()
+    {
+        using var world = new PluginWorld();
+        var record = PlantCorruptRecord(world);
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("CHECK"), world.Config().ToJsonString(), Prompt);
+
+        NativePlugin.AssertError(r, 108, "could not be read", record + ".corrupt-");
+        Assert.False(File.Exists(record));
+        Assert.Contains(world.LogLines(), l => l.Contains("\"level\":\"error\"") && l.Contains("moved aside") && l.Contains(record));
+        // Still refused on the next CHECK of a pod that asks: its EIP cannot be vouched for until a new ADD records it.
+        world.WithEniConf("""{"enable_eip_pool":"true"}""");
+        NativePlugin.AssertError(NativePlugin.Invoke(NativePlugin.Env("CHECK"), AsksForEip(world.Config()).ToJsonString(), Prompt), 108, record + ".corrupt-");
+    }
+
+    [Fact]
+    public void Del_of_an_attachment_whose_record_is_corrupt_succeeds_even_with_a_broken_eni_conf()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"yes"}""");
+        var record = PlantCorruptRecord(world);
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("DEL"), world.Config().ToJsonString(), Prompt);
+
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(record)!, "c0ffee@eth0.json.corrupt-*"));
+        Assert.Contains(world.LogLines(), l => l.Contains("\"level\":\"error\"") && l.Contains("moved aside"));
+    }
+
     // ---- item: a malformed eni_conf and DEL ----
 
     [Fact]

@@ -98,6 +98,24 @@ public sealed class PlantedFileTests : IDisposable
     }
 
     [Fact]
+    public void A_record_planted_as_a_link_is_read_as_no_record_and_its_target_is_untouched()
+    {
+        var journal = new Journal(StateDir, "terway");
+        journal.Write(Record("seed"));
+        var victim = _dir.File("victim.json");
+        File.WriteAllText(victim, System.Text.Json.JsonSerializer.Serialize(Record()));
+        var link = Path.Combine(journal.Directory, "abc123@eth0.json");
+        File.CreateSymbolicLink(link, victim);
+
+        Assert.Null(journal.Read(new AttachmentKey("terway", "abc123", "eth0")));
+
+        var moved = Assert.Single(journal.Quarantined);
+        Assert.Contains("symbolic link", moved.Problem);
+        Assert.False(File.Exists(link));
+        Assert.True(File.Exists(victim));
+    }
+
+    [Fact]
     public void A_lock_file_planted_as_a_link_is_refused_and_creates_nothing()
     {
         PrivateFiles.EnsureDirectory(StateDir, "locks");
