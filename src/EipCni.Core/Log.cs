@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Tmds.Linux;
 
@@ -32,7 +31,8 @@ public sealed class NullLog : ILog
 /// Not a <see cref="FileStream"/>: with <see cref="FileMode.Append"/> it seeks to the end once and then writes at its
 /// own position (<c>pwrite</c>), so two processes that open the file at the same moment write over each other's line.
 /// The file is opened per line (a rotated log is followed at once) with <c>O_NOFOLLOW</c>: a symbolic link planted in
-/// the log directory must not turn a root process's log into a write to another file.
+/// the log directory must not turn a root process's log into a write to another file. Only a regular file owned by
+/// the running user with one link is written (see <see cref="CheckOpenedFile"/>).
 /// </remarks>
 public sealed class JsonLineLog : ILog
 {
@@ -85,42 +85,38 @@ public sealed class JsonLineLog : ILog
 
     private void Append(ReadOnlySpan<byte> line)
     {
-        var fd = open(_path, LibC.O_WRONLY | LibC.O_APPEND | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, Mode0640);
+        // O_NONBLOCK: a FIFO planted as the log must not hang the call (it is refused below, or fails ENXIO here).
+        var fd = Libc.open(_path, LibC.O_WRONLY | LibC.O_APPEND | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOFOLLOW | LibC.O_NONBLOCK, Mode0640);
         if (fd < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new IOException(errno == LibC.ELOOP
-                ? "it is a symbolic link, which eip-cni does not follow"
-                : Marshal.GetPInvokeErrorMessage(errno));
+            var errno = Libc.Errno;
+            throw new IOException(errno == LibC.ELOOP ? "it is a symbolic link, which eip-cni does not follow"
+                : errno == LibC.ENXIO ? "it is not a regular file"
+                : Libc.Describe(errno));
         }
         try
         {
-            while (!line.IsEmpty)
-            {
-                var written = write(fd, ref MemoryMarshal.GetReference(line), line.Length);
-                if (written < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EINTR) continue;
-                    throw new IOException(Marshal.GetPInvokeErrorMessage(errno));
-                }
-                line = line[(int)written..]; // a short write (a full disk, a signal): the rest follows
-            }
+            CheckOpenedFile(fd);
+            Libc.WriteAll(fd, line);
         }
         finally
         {
-            close(fd);
+            Libc.close(fd);
         }
     }
 
-    [DllImport("libc.so.6", SetLastError = true)]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
-
-    [DllImport("libc.so.6", SetLastError = true)]
-    private static extern nint write(int fd, ref byte buffer, nint count);
-
-    [DllImport("libc.so.6")]
-    private static extern int close(int fd);
+    /// <summary>
+    /// Only a regular file of ours with no other name: a FIFO or device would block or swallow the lines, and a hard link
+    /// planted in the log directory would turn our appends into writes to another file.
+    /// </summary>
+    private static void CheckOpenedFile(int fd)
+    {
+        if (Libc.fstat(fd, out var st) != 0) throw new IOException(Libc.Describe(Libc.Errno));
+        if (!Libc.IsRegular(st)) throw new IOException($"it is {Libc.Kind(st)}, not a regular file");
+        var euid = Libc.geteuid();
+        if ((uint)st.st_uid != euid) throw new IOException($"it is owned by uid {(uint)st.st_uid}, not by uid {euid} that eip-cni runs as");
+        if ((ulong)st.st_nlink != 1) throw new IOException("it has other hard links");
+    }
 
     public static string LevelName(LogLevel level) => level switch
     {

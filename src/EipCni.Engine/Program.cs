@@ -19,7 +19,8 @@ if (int.TryParse(Environment.GetEnvironmentVariable(EngineLink.ParentPidVariable
 
 using var stdin = Console.OpenStandardInput();
 using var stdout = Console.OpenStandardOutput();
-return new Plugin(Environment.GetEnvironmentVariable, stdin, stdout, engineFactory: EngineComposition.Create).Run();
+return new Plugin(Environment.GetEnvironmentVariable, stdin, stdout, engineFactory: EngineComposition.Create,
+    beforeEngine: Plugin.SetAsideUnreadableRecord).Run();
 
 internal static partial class EngineLink
 {

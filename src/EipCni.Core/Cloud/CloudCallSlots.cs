@@ -31,11 +31,14 @@ public sealed class UnlimitedCloudCallGate : ICloudCallGate
 public sealed class CloudCallSlots : ICloudCallGate
 {
     private static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(100);
+    private readonly string _stateDir;
     private readonly string[] _paths;
+    private bool _directoryReady;
 
     public CloudCallSlots(string stateDir, int slots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        _stateDir = stateDir;
         _paths = Enumerable.Range(0, slots)
             .Select(i => Path.Combine(stateDir, "locks", "cloud-slot-" + i.ToString(CultureInfo.InvariantCulture) + ".lock"))
             .ToArray();
@@ -45,6 +48,11 @@ public sealed class CloudCallSlots : ICloudCallGate
     {
         // Start at a process-dependent slot so concurrent invocations do not all probe slot 0 first.
         var start = Environment.ProcessId % _paths.Length;
+        if (!_directoryReady)
+        {
+            PrivateFiles.EnsureDirectory(_stateDir, "locks");
+            _directoryReady = true;
+        }
         var interval = TimeSpan.FromMilliseconds(5);
         while (true)
         {

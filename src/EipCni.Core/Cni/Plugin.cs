@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EipCni.Eip;
+using EipCni.State;
 
 namespace EipCni.Cni;
 
@@ -22,11 +23,17 @@ public sealed class Plugin
     private readonly Func<AttachmentContext, IEipEngine>? _engineFactory;
     private readonly Func<byte[], int>? _delegateToEngine;
     private readonly Func<string, LogLevel, string, ILog> _logFactory;
+    private readonly Func<CniInvocation, NetConf, ILog, bool>? _beforeEngine;
 
+    /// <param name="beforeEngine">
+    /// Engine binary only: runs before the engine and returns false when nothing is left for it to do (see
+    /// <see cref="SetAsideUnreadableRecord"/>). A delegate, so the hot path links none of the journal's reading code.
+    /// </param>
     public Plugin(Func<string, string?> env, Stream stdin, Stream stdout,
         Func<AttachmentContext, IEipEngine>? engineFactory = null,
         Func<byte[], int>? delegateToEngine = null,
-        Func<string, LogLevel, string, ILog>? logFactory = null)
+        Func<string, LogLevel, string, ILog>? logFactory = null,
+        Func<CniInvocation, NetConf, ILog, bool>? beforeEngine = null)
     {
         if ((engineFactory is null) == (delegateToEngine is null))
             throw new ArgumentException("give exactly one of engineFactory and delegateToEngine");
@@ -36,6 +43,7 @@ public sealed class Plugin
         _engineFactory = engineFactory;
         _delegateToEngine = delegateToEngine;
         _logFactory = logFactory ?? ((path, level, id) => new JsonLineLog(path, level, id));
+        _beforeEngine = beforeEngine;
     }
 
     /// <summary>Runs the call and returns the process exit code.</summary>
@@ -69,10 +77,15 @@ public sealed class Plugin
             log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.ToString());
 
             RequirePrevResult(invocation, conf);
-            var eniConf = invocation.Command == CniCommand.Status ? EniConf.Disabled : LoadEniConf(conf, log);
+            // DEL and GC decide from the journal alone: a broken eni_conf must not fail the DEL of a pod without a
+            // record (it would stay Terminating), and the engine reads eni_conf itself when there is work.
+            var decidesByEniConf = invocation.Command is CniCommand.Add or CniCommand.Check;
+            var eniConf = decidesByEniConf ? LoadEniConf(conf, log) : EniConf.Disabled;
             var needsEngine = NeedsEngine(invocation, conf, eniConf);
             // The engine binary answers (and logs) for itself: nothing more from this process.
             if (needsEngine && _delegateToEngine is not null) return _delegateToEngine(stdin);
+            if (needsEngine && _beforeEngine is not null) needsEngine = _beforeEngine(invocation, conf, log);
+            if (needsEngine && !decidesByEniConf) eniConf = LoadEniConf(conf, log);
 
             summary = invocation.Command switch
             {
@@ -114,8 +127,8 @@ public sealed class Plugin
     /// </summary>
     private static bool NeedsEngine(CniInvocation inv, NetConf conf, EniConf eniConf)
     {
-        var journal = new State.Journal(conf.StateDir, conf.Name);
-        var key = new State.AttachmentKey(conf.Name, inv.ContainerId, inv.IfName);
+        var journal = new Journal(conf.StateDir, conf.Name);
+        var key = new AttachmentKey(conf.Name, inv.ContainerId, inv.IfName);
         switch (inv.Command)
         {
             case CniCommand.Add:
@@ -179,12 +192,18 @@ public sealed class Plugin
         if (!eniConf.EnableEipPool) return "ready (EIP feature off)";
         try
         {
-            Directory.CreateDirectory(conf.StateDir);
-            var probe = Path.Combine(conf.StateDir, $".status-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            // The state dir and each subdirectory that exists must be ours alone (0700): else the node is not ready.
+            PrivateFiles.EnsureDirectory(conf.StateDir);
+            PrivateFiles.VerifyExisting(conf.StateDir, "networks", conf.Name);
+            PrivateFiles.VerifyExisting(conf.StateDir, "locks");
+            PrivateFiles.VerifyExisting(conf.StateDir, "credentials");
+            PrivateFiles.Probe(conf.StateDir);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (CniException e)
+        {
+            throw new CniException(CniCode.PluginNotAvailable, e.Message, e.Details);
+        }
+        catch (IOException e)
         {
             throw new CniException(CniCode.PluginNotAvailable, "state directory is not writable", $"{conf.StateDir}: {e.Message}");
         }
@@ -209,6 +228,24 @@ public sealed class Plugin
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(budgetSeconds));
         var engine = _engineFactory!(ctx);
         return call(engine, ctx, budget.Token).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// In the engine, before it looks: a record that cannot be read is quarantined (and logged), so it reads as absent.
+    /// ADD proceeds as for a new attachment (the ownership tags still find its EIP); DEL has nothing left to do (false:
+    /// no engine, whatever eni_conf says). CHECK cannot vouch for an EIP whose record was lost: it fails, naming the
+    /// quarantined file. Also where a state dir that is not safe to trust fails the call (5).
+    /// </summary>
+    public static bool SetAsideUnreadableRecord(CniInvocation inv, NetConf conf, ILog log)
+    {
+        if (inv.Command is not (CniCommand.Add or CniCommand.Del or CniCommand.Check)) return true;
+        var journal = new Journal(conf.StateDir, conf.Name, log);
+        var key = new AttachmentKey(conf.Name, inv.ContainerId, inv.IfName);
+        if (journal.Read(key) is not null) return true;
+        if (inv.Command == CniCommand.Check && journal.QuarantinedCopies(key).FirstOrDefault() is { } copy)
+            throw new CniException(CniCode.BindingMismatch, "the journal record of this attachment could not be read, so its EIP cannot be checked",
+                $"the record was moved aside to {copy}; a new ADD of the pod records its EIP again");
+        return inv.Command != CniCommand.Del;
     }
 
     private static JsonDocument ParseJson(byte[] stdin)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EipCni.Cloud;
 using EipCni.Cni;
+using EipCni.State;
 
 namespace EipCni.Eip;
 
@@ -17,6 +18,7 @@ public sealed class EniResolver
 {
     private readonly IInstanceMetadata _metadata;
     private readonly INetworkInterfaceLookup _ecs;
+    private readonly string _stateDir;
     private readonly string _cachePath;
     private readonly ILog _log;
 
@@ -24,6 +26,7 @@ public sealed class EniResolver
     {
         _metadata = metadata;
         _ecs = ecs;
+        _stateDir = stateDir;
         _cachePath = Path.Combine(stateDir, "eni-cache.json");
         _log = log;
     }
@@ -90,15 +93,22 @@ public sealed class EniResolver
         return found;
     }
 
+    /// <summary>Every node's cache holds a few hundred entries at most; a far larger file was not written by eip-cni.</summary>
+    private const int MaxCacheBytes = 1024 * 1024;
+
     private Dictionary<string, EniBinding> ReadCache()
     {
+        // A cached answer steers a binding: it is used only from a state dir nobody else can write (else code 5).
+        if (!PrivateFiles.VerifyExisting(_stateDir)) return new();
         try
         {
-            var bytes = File.ReadAllBytes(_cachePath);
-            return JsonSerializer.Deserialize(bytes, EniCacheJsonContext.Default.DictionaryStringEniBinding) ?? new();
+            return PrivateFiles.Read(_cachePath, MaxCacheBytes) is { } bytes
+                ? JsonSerializer.Deserialize(bytes, EniCacheJsonContext.Default.DictionaryStringEniBinding) ?? new()
+                : new();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception e) when (e is IOException or JsonException)
         {
+            _log.Write(LogLevel.Warn, "ignoring an unreadable ENI cache", ("path", _cachePath), ("error", e.Message));
             return new();
         }
     }
@@ -108,12 +118,10 @@ public sealed class EniResolver
         try
         {
             // Whole-file replace: concurrent writers may drop each other's entries, which only costs a re-resolve.
-            var temp = $"{_cachePath}.{Environment.ProcessId}.tmp";
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(cache, EniCacheJsonContext.Default.DictionaryStringEniBinding));
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.Move(temp, _cachePath, overwrite: true);
+            PrivateFiles.EnsureDirectory(_stateDir);
+            PrivateFiles.WriteAtomically(_cachePath, JsonSerializer.SerializeToUtf8Bytes(cache, EniCacheJsonContext.Default.DictionaryStringEniBinding), durable: false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
             _log.Write(LogLevel.Warn, "cannot write the ENI cache", ("path", _cachePath), ("error", e.Message));
         }

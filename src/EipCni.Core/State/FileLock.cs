@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
 
@@ -19,8 +18,6 @@ namespace EipCni.State;
 /// </remarks>
 public sealed class FileLock : IDisposable
 {
-    private const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode DirMode0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly SafeFileHandle _handle;
@@ -91,21 +88,11 @@ public sealed class FileLock : IDisposable
     /// <summary>Closes the descriptor, which releases the lock.</summary>
     public void Dispose() => _handle.Dispose();
 
+    /// <summary>The caller has verified the directory (<see cref="PrivateFiles.EnsureDirectory"/>); the file is 0600 and never a link.</summary>
     private static SafeFileHandle Open(string path)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("file locks need Linux OFD locks");
-        var dir = System.IO.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir)) Directory.CreateDirectory(dir, DirMode0700);
-        // Lock files carry no data; 0600 so no other user can hold our locks.
-        var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            UnixCreateMode = FileMode0600,
-            BufferSize = 0,
-        });
-        return stream.SafeFileHandle;
+        return PrivateFiles.OpenLockFile(path);
     }
 
     private static bool TryLock(SafeFileHandle handle, string path)
@@ -125,8 +112,8 @@ public sealed class FileLock : IDisposable
             var fd = (int)handle.DangerousGetHandle();
             while (true)
             {
-                if (fcntl(fd, LibC.F_OFD_SETLK, ref request) == 0) return true;
-                var errno = Marshal.GetLastPInvokeError();
+                if (Libc.fcntl(fd, LibC.F_OFD_SETLK, ref request) == 0) return true;
+                var errno = Libc.Errno;
                 if (errno == LibC.EINTR) continue;
                 if (errno == LibC.EAGAIN || errno == LibC.EACCES) return false;
                 throw new IOException($"cannot lock {path}: fcntl(F_OFD_SETLK) failed with errno {errno}");
@@ -137,8 +124,4 @@ public sealed class FileLock : IDisposable
             if (added) handle.DangerousRelease();
         }
     }
-
-    // Tmds.LibC's fcntl takes a void*, which needs unsafe code; a by-ref import passes the same pointer.
-    [DllImport("libc.so.6", SetLastError = true)]
-    private static extern int fcntl(int fd, int cmd, ref flock lk);
 }

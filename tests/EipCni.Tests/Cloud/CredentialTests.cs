@@ -14,6 +14,7 @@ public sealed class CredentialTests : IDisposable
     private static readonly string EnvSecret = SecretWitness.Secret("env-secret-77e0aa");
     private static readonly string ConfSecret = SecretWitness.Secret("conf-secret-1b2c3d");
 
+    private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "eipcni-cred-" + Guid.NewGuid().ToString("N"));
     private readonly string _tokenFile;
     private readonly ShiftedTime _time = new();
@@ -29,7 +30,7 @@ public sealed class CredentialTests : IDisposable
 
     public CredentialTests()
     {
-        Directory.CreateDirectory(_dir);
+        Directory.CreateDirectory(_dir, PrivateDir); // the state dir: eip-cni refuses one that others may open
         _tokenFile = Path.Combine(_dir, "token");
         File.WriteAllText(_tokenFile, OidcToken + "\n");
     }
@@ -209,7 +210,7 @@ public sealed class CredentialTests : IDisposable
     public async Task UnreadableCacheIsReplaced()
     {
         SetRrsa();
-        Directory.CreateDirectory(Path.Combine(_dir, "credentials"));
+        Directory.CreateDirectory(Path.Combine(_dir, "credentials"), PrivateDir);
         var cache = Path.Combine(_dir, "credentials", "cache.json");
         File.WriteAllText(cache, "{not json");
         File.SetUnixFileMode(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -409,4 +410,28 @@ public sealed class CredentialTests : IDisposable
         Assert.DoesNotContain(server.Requests, r => r.Headers.ContainsKey("x-injected"));
         Assert.DoesNotContain(server.Requests, r => r.Action == "ReleaseEipAddress");
     }
+
+    [Fact]
+    public async Task A_credentials_directory_another_user_owns_is_refused_before_anything_is_fetched()
+    {
+        SetRrsa();
+        var credentials = Path.Combine(_dir, "credentials");
+        Directory.CreateDirectory(credentials);
+        EipCni.Tests.Support.Nobody.Owns(credentials);
+        // What that user could do with it: a file at the temp name the cache used (cache.json.PID.tmp), theirs, 0644.
+        var planted = Path.Combine(credentials, $"cache.json.{Environment.ProcessId}.tmp");
+        File.WriteAllText(planted, "");
+        File.SetUnixFileMode(planted, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        EipCni.Tests.Support.Nobody.Owns(planted);
+        var (clients, _) = Make();
+
+        var e = await Assert.ThrowsAsync<EipCni.Cni.CniException>(() => clients.Eip.ReleaseEipAddressAsync("eip-1", default));
+
+        Assert.Equal(EipCni.Cni.CniCode.IoFailure, e.Code);
+        Assert.Contains(credentials, e.Message);
+        Assert.Contains("owned by uid 65534", e.Message);
+        Assert.Equal(0, _stsCalls);
+        Assert.All(Directory.GetFiles(credentials), f => Assert.DoesNotContain(StsSecret, File.ReadAllText(f)));
+    }
+
 }

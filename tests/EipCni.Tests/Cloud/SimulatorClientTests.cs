@@ -245,7 +245,7 @@ public sealed class SimulatorClientTests : IClassFixture<SimulatorFixture>, IAsy
     public async Task RrsaThroughTheSimulatedStsAndRefreshAfterExpiry()
     {
         var tokenFile = Path.Combine(_stateDir, "oidc-token");
-        Directory.CreateDirectory(_stateDir);
+        Directory.CreateDirectory(_stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // An unsigned JWT: the sim does not verify it, only echoes its claims.
         File.WriteAllText(tokenFile, SecretWitness.Secret("eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3ViZS1zeXN0ZW06ZWlwLWNuaSJ9."));
         var env = new Dictionary<string, string>

@@ -191,8 +191,9 @@ public class MalformedInputTests
             ("not json", ["eni_conf", "JSON"]), ("[]", ["eni_conf", "object"]), ("", ["eni_conf", "JSON"]), ("{\"enable_eip_pool\":", ["eni_conf"]),
         })
         {
+            // DEL reads eni_conf only when a record gives it work (HostileNodeTests: a DEL without one always succeeds).
             yield return new($"ADD eni_conf {json}", "ADD", Valid, 7, says, EniConf: json);
-            yield return new($"DEL eni_conf {json}", "DEL", Valid, 7, says, EniConf: json);
+            yield return new($"CHECK eni_conf {json}", "CHECK", Valid, 7, says, EniConf: json);
         }
         yield return new("ADD eni_conf is a directory", "ADD", Conf(c => c["eniConfPath"] = "/"), 5, ["eni_conf"]);
 

@@ -161,7 +161,7 @@ internal static partial class FailureE2e
         MetadataEndpoint = new Uri(world.Cloud.Url),
         AccessKeyId = world.AccessKeyId,
         AccessKeySecret = world.AccessKeySecret,
-        StateDir = stateDir,
+        StateDir = Path.Combine(stateDir, "state"), // created 0700 by the client: a TempDir (0755) is refused as a state dir
     }, NullLog.Instance, _ => null);
 
     public static JsonObject Fault(string action, string? code = null, int? httpStatus = null, int? count = null,

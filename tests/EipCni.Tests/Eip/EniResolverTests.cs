@@ -53,17 +53,17 @@ public class EniResolverTests
         md.Enis["00:16:3e:00:00:01"] = new("00:16:3e:00:00:01", "eni-primary", "10.0.0.1", ["10.0.0.1"]);
         md.Enis["00:16:3e:00:00:02"] = new("00:16:3e:00:00:02", "eni-second", "10.0.1.1", ["10.0.1.1", "10.0.1.7"]);
         var ecs = new FakeEcs();
-        var resolver = new EniResolver(md, ecs, dir.Path, NullLog.Instance);
+        var resolver = new EniResolver(md, ecs, dir.File("state"), NullLog.Instance);
 
         var first = await resolver.ResolveAsync("10.0.1.7", CancellationToken.None);
         Assert.Equal(new EniBinding("eni-second", "10.0.1.1", "00:16:3e:00:00:02"), first);
         Assert.Empty(ecs.Queries);
 
         md.Calls.Clear();
-        var again = await new EniResolver(md, ecs, dir.Path, NullLog.Instance).ResolveAsync("10.0.1.7", CancellationToken.None);
+        var again = await new EniResolver(md, ecs, dir.File("state"), NullLog.Instance).ResolveAsync("10.0.1.7", CancellationToken.None);
         Assert.Equal(first, again);
         Assert.Equal(["network/interfaces/macs/00:16:3e:00:00:02/private-ipv4s"], md.Calls);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir.Path, "eni-cache.json")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir.File("state"), "eni-cache.json")));
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class EniResolverTests
         var md = new FakeMetadata();
         md.Enis["m1"] = new("m1", "eni-a", "10.0.0.1", ["10.0.0.1", "10.0.0.5"]);
         md.Enis["m2"] = new("m2", "eni-b", "10.0.1.1", ["10.0.1.1"]);
-        var resolver = new EniResolver(md, new FakeEcs(), dir.Path, NullLog.Instance);
+        var resolver = new EniResolver(md, new FakeEcs(), dir.File("state"), NullLog.Instance);
         Assert.Equal("eni-a", (await resolver.ResolveAsync("10.0.0.5", CancellationToken.None)).NetworkInterfaceId);
 
         // Terway recycled the IP onto the other ENI: the cache must not bind the EIP to the wrong ENI.
@@ -90,7 +90,7 @@ public class EniResolverTests
         md.Enis["m1"] = new("m1", "eni-a", "10.0.0.1", ["10.0.0.1"]);
         var ecs = new FakeEcs();
         ecs.Enis.Add(EcsEni("eni-new", "10.0.2.1", "10.0.2.9"));
-        var binding = await new EniResolver(md, ecs, dir.Path, NullLog.Instance).ResolveAsync("10.0.2.9", CancellationToken.None);
+        var binding = await new EniResolver(md, ecs, dir.File("state"), NullLog.Instance).ResolveAsync("10.0.2.9", CancellationToken.None);
         Assert.Equal("eni-new", binding.NetworkInterfaceId);
         Assert.Equal("10.0.2.1", binding.PrimaryIp);
         var q = Assert.Single(ecs.Queries);
@@ -105,7 +105,7 @@ public class EniResolverTests
         var md = new FakeMetadata();
         md.Enis["m1"] = new("m1", "eni-a", "10.0.0.1", ["10.0.0.1"]);
         var ecs = new FakeEcs();
-        var resolver = new EniResolver(md, ecs, dir.Path, NullLog.Instance);
+        var resolver = new EniResolver(md, ecs, dir.File("state"), NullLog.Instance);
         var none = await Assert.ThrowsAsync<CniException>(() => resolver.ResolveAsync("10.9.9.9", CancellationToken.None));
         Assert.Equal(CniCode.EniUnresolved, none.Code);
         Assert.Contains("10.9.9.9", none.Message);
@@ -115,5 +115,43 @@ public class EniResolverTests
         var twice = await Assert.ThrowsAsync<CniException>(() => resolver.ResolveAsync("10.0.3.3", CancellationToken.None));
         Assert.Equal(CniCode.EniUnresolved, twice.Code);
         Assert.Contains("eni-x", twice.Details);
+    }
+
+    [Fact]
+    public async Task The_cache_never_follows_a_link_planted_at_a_predictable_temp_name()
+    {
+        using var dir = new TempDir();
+        var state = EipCni.State.PrivateFiles.EnsureDirectory(dir.File("state"));
+        var victim = dir.File("victim");
+        File.WriteAllText(victim, "precious");
+        var victimMode = File.GetUnixFileMode(victim);
+        File.CreateSymbolicLink(Path.Combine(state, $"eni-cache.json.{Environment.ProcessId}.tmp"), victim);
+        var md = new FakeMetadata();
+        md.Enis["00:16:3e:00:00:01"] = new("00:16:3e:00:00:01", "eni-primary", "10.0.0.1", ["10.0.0.1", "10.0.0.5"]);
+
+        await new EniResolver(md, new FakeEcs(), state, NullLog.Instance).ResolveAsync("10.0.0.5", CancellationToken.None);
+
+        Assert.Equal("precious", File.ReadAllText(victim));
+        Assert.Equal(victimMode, File.GetUnixFileMode(victim));
+        Assert.Contains("eni-primary", File.ReadAllText(Path.Combine(state, "eni-cache.json")));
+    }
+
+    [Fact]
+    public async Task A_cache_in_a_state_dir_others_can_write_is_not_trusted()
+    {
+        using var dir = new TempDir();
+        var state = dir.File("state");
+        Directory.CreateDirectory(state);
+        File.SetUnixFileMode(state, (UnixFileMode)Convert.ToInt32("777", 8));
+        // Planted: the pod IP on an ENI that metadata also lists, so only the state dir check can refuse it.
+        File.WriteAllText(Path.Combine(state, "eni-cache.json"), """{"10.0.0.5":{"NetworkInterfaceId":"eni-evil","PrimaryIp":"10.0.0.1","Mac":"00:16:3e:00:00:01"}}""");
+        var md = new FakeMetadata();
+        md.Enis["00:16:3e:00:00:01"] = new("00:16:3e:00:00:01", "eni-primary", "10.0.0.1", ["10.0.0.1", "10.0.0.5"]);
+
+        var e = await Assert.ThrowsAsync<CniException>(() => new EniResolver(md, new FakeEcs(), state, NullLog.Instance).ResolveAsync("10.0.0.5", CancellationToken.None));
+
+        Assert.Equal(CniCode.IoFailure, e.Code);
+        Assert.Contains(state, e.Message);
+        Assert.Contains("mode 0777", e.Message);
     }
 }

@@ -8,6 +8,9 @@ public sealed class FileLockTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "eipcni-lock-" + Guid.NewGuid().ToString("N"));
 
+    // Directories are the caller's (PrivateFiles.EnsureDirectory), as in the journal and the cloud slots.
+    public FileLockTests() => PrivateFiles.EnsureDirectory(_dir, "locks");
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (DirectoryNotFoundException) { }
@@ -26,11 +29,10 @@ public sealed class FileLockTests : IDisposable
     }
 
     [Fact]
-    public void CreatesPrivateDirectoryAndFile()
+    public void CreatesAPrivateFile()
     {
         var path = Path.Combine(_dir, "locks", "b.lock");
         using var held = FileLock.TryAcquire(path);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
 

@@ -55,7 +55,7 @@ public class JournalTests
     }
 
     [Fact]
-    public void A_corrupt_record_is_reported_not_silently_dropped()
+    public void A_corrupt_record_listed_is_reported_and_moved_aside()
     {
         using var dir = new TempDir();
         var journal = new Journal(dir.File("state"), "terway");
@@ -65,7 +65,44 @@ public class JournalTests
         var list = journal.List((path, _) => bad.Add(path));
         Assert.Single(list);
         Assert.Single(bad);
-        Assert.Throws<InvalidDataException>(() => journal.Read(new AttachmentKey("terway", "bad", "eth0")));
+        Assert.Single(Directory.GetFiles(journal.Directory, "bad@eth0.json.corrupt-*"));
+        Assert.Single(journal.List()); // reported once, not on every listing
+    }
+
+    public static TheoryData<string, string> Unreadable => new()
+    {
+        { "{ truncated", "is corrupt" },
+        { "", "is corrupt" },
+        { "null", "is empty" },
+        { """{"network":"terway","containerId":"abc123"}""", "is corrupt" },
+        { """{"network":"terway","containerId":"other","ifName":"eth0","clusterId":"c1","origin":"Automatic","phase":"Bound"}""", "names another attachment" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unreadable))]
+    public void A_record_that_fails_to_parse_is_quarantined_and_reads_as_none(string content, string problem)
+    {
+        using var dir = new TempDir();
+        var log = new EipCni.Tests.Cloud.RecordingLog();
+        var journal = new Journal(dir.File("state"), "terway", log);
+        journal.Write(Record("seed"));
+        var path = Path.Combine(journal.Directory, "abc123@eth0.json");
+        File.WriteAllText(path, content);
+        var key = new AttachmentKey("terway", "abc123", "eth0");
+
+        Assert.Null(journal.Read(key));
+
+        var moved = Assert.Single(journal.Quarantined);
+        Assert.Equal(path, moved.Path);
+        Assert.Contains(problem, moved.Problem);
+        Assert.StartsWith(path + ".corrupt-", moved.MovedTo);
+        Assert.Equal(content, File.ReadAllText(moved.MovedTo));
+        Assert.Equal([moved.MovedTo], journal.QuarantinedCopies(key));
+        Assert.False(journal.Exists(key));
+        Assert.Contains(log.Lines, l => l.StartsWith("journal record could not be read; moved aside", StringComparison.Ordinal) && l.Contains(moved.MovedTo));
+        // The attachment is usable again: a new record is written and read back.
+        journal.Write(Record());
+        Assert.Equal("abc123", journal.Read(key)!.ContainerId);
     }
 
     [Fact]

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using EipCni.State;
+using EipCni.Tests.Support;
+
+namespace EipCni.Tests.Cni;
+
+/// <summary>
+/// The published binaries on a node where someone else planted files, wrote odd config files or passed a hostile pod
+/// identity: every call refuses with a clear error, or goes on without using what it cannot trust; none hangs.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class HostileNodeTests
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(15);
+
+    private static JsonObject AsksForEip(JsonObject conf)
+    {
+        conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["k8s.aliyun.com/pod-with-eip"] = "true" } };
+        conf["addTimeoutSeconds"] = 5;
+        conf["delTimeoutSeconds"] = 2;
+        return conf;
+    }
+
+    private static JsonObject NotAsking(JsonObject conf)
+    {
+        conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["app"] = "web" } };
+        return conf;
+    }
+
+    private static void MakeFifo(string path) => Assert.Equal(0, ProcessRunner.Run("mkfifo", [path]).ExitCode);
+
+    private static string PlantStateDir(PluginWorld world, string how)
+    {
+        switch (how)
+        {
+            case "0777":
+                Directory.CreateDirectory(world.StateDir);
+                File.SetUnixFileMode(world.StateDir, (UnixFileMode)Convert.ToInt32("777", 8));
+                return "mode 0777";
+            case "nobody":
+                Directory.CreateDirectory(world.StateDir, Private);
+                Nobody.Owns(world.StateDir);
+                return "owned by uid 65534";
+            default:
+                Directory.CreateDirectory(world.StateDir + ".real", Private);
+                Directory.CreateSymbolicLink(world.StateDir, world.StateDir + ".real");
+                return "symbolic link";
+        }
+    }
+
+    // ---- item: planted state dir, records and log files ----
+
+    [Theory]
+    [InlineData("0777")]
+    [InlineData("nobody")]
+    [InlineData("symlink")]
+    public void Status_is_not_ready_on_a_state_dir_others_could_write(string how)
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var problem = PlantStateDir(world, how);
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("STATUS", "", "", ""), world.Config("1.1.0", null).ToJsonString());
+
+        NativePlugin.AssertError(r, 50, "refusing the state directory " + world.StateDir, problem, "0700");
+    }
+
+    [Fact]
+    public void Status_is_not_ready_when_a_subdirectory_is_a_link()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        PrivateFiles.EnsureDirectory(world.StateDir);
+        Directory.CreateDirectory(world.Dir + "/creds", Private);
+        Directory.CreateSymbolicLink(Path.Combine(world.StateDir, "credentials"), world.Dir + "/creds");
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("STATUS", "", "", ""), world.Config("1.1.0", null).ToJsonString());
+
+        NativePlugin.AssertError(r, 50, Path.Combine(world.StateDir, "credentials"), "symbolic link");
+    }
+
+    [Theory]
+    [InlineData("0777")]
+    [InlineData("nobody")]
+    [InlineData("networks-symlink")]
+    public void A_record_in_a_journal_others_could_write_fails_del_with_5_before_any_work(string how)
+    {
+        using var world = new PluginWorld();
+        string problem, dir;
+        if (how == "networks-symlink")
+        {
+            PrivateFiles.EnsureDirectory(world.StateDir, "networks");
+            dir = Path.Combine(world.StateDir, "networks", "terway");
+            var real = PrivateFiles.EnsureDirectory(world.StateDir, "elsewhere");
+            Directory.CreateSymbolicLink(dir, real);
+            problem = "symbolic link";
+        }
+        else
+        {
+            problem = PlantStateDir(world, how);
+            dir = world.StateDir;
+            Directory.CreateDirectory(Path.Combine(world.StateDir, "networks", "terway"));
+        }
+        File.WriteAllText(Path.Combine(world.StateDir, "networks", "terway", "c0ffee@eth0.json"),
+            """{"network":"terway","containerId":"c0ffee","ifName":"eth0","clusterId":"c1234","origin":"Automatic","phase":"Releasing","allocationId":"eip-planted","unbound":true}""");
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("DEL"), AsksForEip(world.Config()).ToJsonString(), Prompt);
+
+        NativePlugin.AssertError(r, 5, "refusing the state directory " + dir, problem);
+    }
+
+    [Theory]
+    [InlineData("fifo", "not a regular file")]
+    [InlineData("hardlink", "other hard links")]
+    [InlineData("nobody", "owned by uid 65534")]
+    public void A_planted_log_file_is_not_written_and_the_call_goes_on(string how, string problem)
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var victim = Path.Combine(world.Dir, "victim");
+        File.WriteAllText(victim, "precious\n");
+        switch (how)
+        {
+            case "fifo": MakeFifo(world.LogFile); break;
+            case "hardlink": Assert.Equal(0, ProcessRunner.Run("ln", [victim, world.LogFile]).ExitCode); break;
+            default: File.WriteAllText(world.LogFile, ""); Nobody.Owns(world.LogFile); break;
+        }
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("ADD"), NotAsking(world.Config()).ToJsonString(), Prompt);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("precious\n", File.ReadAllText(victim));
+        Assert.Contains($"cannot write log {world.LogFile}: it ", r.Stderr);
+        Assert.Contains(problem, r.Stderr);
+        if (how == "nobody") Assert.Equal("", File.ReadAllText(world.LogFile));
+    }
+
+    // ---- item: quarantined journal records ----
+
+    private static string PlantCorruptRecord(PluginWorld world)
+    {
+        var path = Path.Combine(PrivateFiles.EnsureDirectory(world.StateDir, "networks", "terway"), "c0ffee@eth0.json");
+        File.WriteAllText(path, """{"network":"terway","containerId":"c0ffee","ifNa""");
+        return path;
+    }
+
+    [Fact]
+    public void Check_of_an_attachment_whose_record_is_corrupt_names_the_quarantined_file()
+    {
+        using var world = new PluginWorld();
+        var record = PlantCorruptRecord(world);
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("CHECK"), world.Config().ToJsonString(), Prompt);
+
+        NativePlugin.AssertError(r, 108, "could not be read", record + ".corrupt-");
+        Assert.False(File.Exists(record));
+        Assert.Contains(world.LogLines(), l => l.Contains("\"level\":\"error\"") && l.Contains("moved aside") && l.Contains(record));
+        // Still refused on the next CHECK of a pod that asks: its EIP cannot be vouched for until a new ADD records it.
+        world.WithEniConf("""{"enable_eip_pool":"true"}""");
+        NativePlugin.AssertError(NativePlugin.Invoke(NativePlugin.Env("CHECK"), AsksForEip(world.Config()).ToJsonString(), Prompt), 108, record + ".corrupt-");
+    }
+
+    [Fact]
+    public void Del_of_an_attachment_whose_record_is_corrupt_succeeds_even_with_a_broken_eni_conf()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"yes"}""");
+        var record = PlantCorruptRecord(world);
+
+        var r = NativePlugin.Invoke(NativePlugin.Env("DEL"), world.Config().ToJsonString(), Prompt);
+
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(record)!, "c0ffee@eth0.json.corrupt-*"));
+        Assert.Contains(world.LogLines(), l => l.Contains("\"level\":\"error\"") && l.Contains("moved aside"));
+    }
+
+    // ---- item: a malformed eni_conf and DEL ----
+
+    [Fact]
+    public void Del_without_a_record_succeeds_whatever_eni_conf_says()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"yes","cluster_id":""" + "\n");
+        var r = NativePlugin.Invoke(NativePlugin.Env("DEL"), world.Config().ToJsonString());
+        Assert.True(r.ExitCode == 0, r.Stdout);
+        Assert.Equal("", r.Stdout);
+    }
+}
