@@ -16,7 +16,7 @@ public sealed class TlsRefusalTests
         using var clients = CloudClients.Create(new CloudOptions
         {
             RegionId = "cn-hangzhou", VpcEndpoint = new Uri(server.Url), EcsEndpoint = new Uri(server.Url), StsEndpoint = new Uri(server.Url),
-            MetadataEndpoint = new Uri(server.Url), AccessKeyId = "LTAItls", AccessKeySecret = "tls-secret", StateDir = dir.Path,
+            MetadataEndpoint = new Uri(server.Url), AccessKeyId = "LTAItls", AccessKeySecret = "tls-secret", StateDir = dir.File("state"),
         }, new RecordingLog(), _ => null);
         var clock = Stopwatch.StartNew();
 

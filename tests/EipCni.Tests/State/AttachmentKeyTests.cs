@@ -16,7 +16,7 @@ public class AttachmentKeyTests
         Assert.True(key.FileStem.Length + ".json".Length + 40 < 255, $"{key.FileStem.Length} characters");
         Assert.EndsWith("@eth0", key.FileStem);
         using var dir = new Support.TempDir("eipcni-key");
-        var journal = new Journal(dir.Path, "net");
+        var journal = new Journal(dir.File("state"), "net");
         journal.Write(new AttachmentRecord { Network = "net", ContainerId = id, IfName = "eth0", ClusterId = "c", Origin = EipOrigin.Automatic, Phase = AttachmentPhase.Allocating });
         Assert.Equal(id, journal.Read(key)!.ContainerId);
     }
