@@ -172,6 +172,50 @@ public class HostileNodeTests
         Assert.Contains(world.LogLines(), l => l.Contains("\"level\":\"error\"") && l.Contains("moved aside"));
     }
 
+    // ---- item: files named in the config ----
+
+    [Theory]
+    [InlineData("fifo", "is a FIFO; eip-cni reads only regular files")]
+    [InlineData("device", "/dev/zero is a character device")]
+    [InlineData("directory", "is a directory")]
+    [InlineData("huge", "is larger than the limit of 262144 bytes (256 KiB)")]
+    public void An_eni_conf_that_is_not_a_small_regular_file_is_error_7_at_once(string how, string problem)
+    {
+        using var world = new PluginWorld();
+        var conf = NotAsking(world.Config());
+        switch (how)
+        {
+            case "fifo": MakeFifo(world.EniConfPath); break;
+            case "device": conf["eniConfPath"] = "/dev/zero"; break;
+            case "directory": Directory.CreateDirectory(world.EniConfPath); break;
+            default:
+                using (var f = File.Create(world.EniConfPath)) f.SetLength(300L << 20); // sparse: no disk, 300 MB to read
+                break;
+        }
+
+        var r = RunMeasured(NativePlugin.Env("ADD"), conf.ToJsonString(), out var peakKb);
+
+        NativePlugin.AssertError(r, 7, problem);
+        Assert.True(peakKb < 64 * 1024, $"peak RSS {peakKb} KB");
+    }
+
+    /// <summary>Runs the plugin under /usr/bin/time for its peak RSS; within 15 s or the test fails.</summary>
+    private static ProcessResult RunMeasured(Dictionary<string, string> env, string stdin, out long peakKb)
+    {
+        var rss = Path.Combine(Path.GetTempPath(), "eipcni-rss-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var full = new Dictionary<string, string>(env) { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" };
+            var r = ProcessRunner.Run("/usr/bin/time", ["-f", "%M", "-o", rss, Repo.PluginBinary], full, System.Text.Encoding.UTF8.GetBytes(stdin), Prompt, inheritEnv: false);
+            peakKb = long.Parse(File.ReadAllLines(rss).Last(l => l.Length > 0));
+            return r;
+        }
+        finally
+        {
+            File.Delete(rss);
+        }
+    }
+
     // ---- item: a malformed eni_conf and DEL ----
 
     [Fact]
