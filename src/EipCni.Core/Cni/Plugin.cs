@@ -82,6 +82,8 @@ public sealed class Plugin
             var decidesByEniConf = invocation.Command is CniCommand.Add or CniCommand.Check;
             var eniConf = decidesByEniConf ? LoadEniConf(conf, log) : EniConf.Disabled;
             var needsEngine = NeedsEngine(invocation, conf, eniConf);
+            if (needsEngine && decidesByEniConf && invocation.Args.InvalidIdentity is { } bad)
+                throw new CniException(CniCode.InvalidEnvironment, $"invalid {bad.Key} in CNI_ARGS", bad.Problem);
             // The engine binary answers (and logs) for itself: nothing more from this process.
             if (needsEngine && _delegateToEngine is not null) return _delegateToEngine(stdin);
             if (needsEngine && _beforeEngine is not null) needsEngine = _beforeEngine(invocation, conf, log);
@@ -147,7 +149,8 @@ public sealed class Plugin
     /// <summary>With the annotations at hand: does the pod ask (or hold an invalid EIP annotation)? Without them: only the API server knows.</summary>
     private static bool PodMayAsk(CniInvocation inv, NetConf conf)
     {
-        if (conf.PodAnnotations is not { } annotations) return inv.Args.PodNamespace is not null && inv.Args.PodName is not null;
+        // Without them the pod must be read from the API server: an invalid identity is then refused (4), never used.
+        if (conf.PodAnnotations is not { } annotations) return inv.Args.NamesPod;
         try
         {
             return EipRequestParser.Parse(annotations).Wanted;

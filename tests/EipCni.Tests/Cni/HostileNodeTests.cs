@@ -226,4 +226,51 @@ public class HostileNodeTests
         Assert.True(r.ExitCode == 0, r.Stdout);
         Assert.Equal("", r.Stdout);
     }
+
+    // ---- item: pod identity ----
+
+    [Theory]
+    [InlineData("K8S_POD_NAME", "..")]
+    [InlineData("K8S_POD_NAME", "web-0/status")]
+    [InlineData("K8S_POD_NAMESPACE", "..")]
+    [InlineData("K8S_POD_UID", "../x")]
+    public void A_pod_asking_for_an_eip_with_an_invalid_identity_is_error_4_before_any_call(string key, string value)
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var env = WithArg(NativePlugin.Env("ADD"), key, value);
+
+        var r = NativePlugin.Invoke(env, AsksForEip(world.Config()).ToJsonString(), Prompt);
+
+        NativePlugin.AssertError(r, 4, $"invalid {key} in CNI_ARGS", $"{key} \"{value}\" is not a valid");
+    }
+
+    [Fact]
+    public void Without_annotations_an_invalid_namespace_is_error_4_not_an_api_call()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var env = WithArg(NativePlugin.Env("ADD"), "K8S_POD_NAMESPACE", "..");
+
+        var r = NativePlugin.Invoke(env, world.Config().ToJsonString(), Prompt);
+
+        NativePlugin.AssertError(r, 4, "invalid K8S_POD_NAMESPACE");
+    }
+
+    [Fact]
+    public void A_pod_not_asking_passes_through_whatever_its_identity()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var env = WithArg(NativePlugin.Env("ADD"), "K8S_POD_NAME", "..");
+
+        var r = NativePlugin.Invoke(env, NotAsking(world.Config()).ToJsonString());
+
+        Assert.True(r.ExitCode == 0, r.Stdout);
+        Assert.DoesNotContain("..", Assert.Single(world.LogLines()));
+    }
+
+    private static Dictionary<string, string> WithArg(Dictionary<string, string> env, string key, string value)
+    {
+        var args = env["CNI_ARGS"].Split(';').Where(p => !p.StartsWith(key + "=", StringComparison.Ordinal)).Append($"{key}={value}");
+        env["CNI_ARGS"] = string.Join(";", args);
+        return env;
+    }
 }
