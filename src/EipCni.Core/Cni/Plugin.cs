@@ -58,7 +58,7 @@ public sealed class Plugin
         string? fallbackLogFile = null;
         try
         {
-            invocation = CniInvocation.FromEnvironment(_env);
+            invocation = ReadEnvironment(out fallbackLogFile);
             if (invocation.Command == CniCommand.Version)
             {
                 WriteVersion(StdinReader.ReadAll(_stdin));
@@ -108,6 +108,32 @@ public sealed class Plugin
             log ??= SafeDefaultLog(conf, invocation, fallbackLogFile);
             LogOutcome(log, invocation, clock, error, summary, e is CniException ? null : e);
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// The CNI_* environment. When it is invalid, stdin is still read for its <c>logFile</c>, so the failure is logged
+    /// where the operator configured it rather than in the default file.
+    /// </summary>
+    private CniInvocation ReadEnvironment(out string? logFileHint)
+    {
+        logFileHint = null;
+        try
+        {
+            return CniInvocation.FromEnvironment(_env);
+        }
+        catch (CniException)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(StdinReader.ReadAll(_stdin), new JsonDocumentOptions { MaxDepth = 64 });
+                if (doc.RootElement.ValueKind == JsonValueKind.Object) logFileHint = LogFileHint(doc.RootElement);
+            }
+            catch (Exception e) when (e is CniException or JsonException or ArgumentException)
+            {
+                // No usable config on stdin: the default log file gets the line (and the env error is the answer).
+            }
+            throw;
         }
     }
 

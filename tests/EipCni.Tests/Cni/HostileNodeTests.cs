@@ -227,6 +227,23 @@ public class HostileNodeTests
         Assert.Equal("", r.Stdout);
     }
 
+    // ---- item: env failures are logged where the config says ----
+
+    [Fact]
+    public void An_env_failure_is_logged_to_the_configured_log_file()
+    {
+        using var world = new PluginWorld();
+        var env = NativePlugin.Env("ADD");
+        env.Remove("CNI_CONTAINERID");
+
+        var r = NativePlugin.Invoke(env, world.Config().ToJsonString());
+
+        NativePlugin.AssertError(r, 4, "CNI_CONTAINERID");
+        var line = Assert.Single(world.LogLines());
+        Assert.Contains("\"code\":4", line);
+        Assert.Contains("CNI_CONTAINERID", line);
+    }
+
     // ---- item: pod identity ----
 
     [Theory]
