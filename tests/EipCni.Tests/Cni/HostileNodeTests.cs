@@ -290,4 +290,59 @@ public class HostileNodeTests
         env["CNI_ARGS"] = string.Join(";", args);
         return env;
     }
+
+    // ---- item: the engine is not dumpable ----
+
+    [Fact]
+    public void The_engine_is_not_dumpable_so_its_proc_files_stay_roots()
+    {
+        // Run as nobody, the engine's /proc/PID files belong to nobody while it is dumpable; once it is not, to root.
+        var engine = Path.Combine(Path.GetDirectoryName(Repo.PluginBinary)!, "eip-cni-engine");
+        var psi = new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", engine])
+        {
+            RedirectStandardInput = true, // left open: the engine waits for its stdin, holding nothing yet
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        psi.Environment.Clear();
+        foreach (var (k, v) in NativePlugin.Env("ADD")) psi.Environment[k] = v;
+        using var child = Process.Start(psi)!;
+        try
+        {
+            // setpriv runs as root, then as nobody (not dumpable after setresuid), then execs the engine (dumpable again
+            // until the engine says otherwise): only the engine's own /proc files tell.
+            var owner = uint.MaxValue;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(10) && !child.HasExited)
+            {
+                if (Comm(child.Id) == "eip-cni-engine" && EipCni.Libc.lstat($"/proc/{child.Id}/environ", out var st) == 0)
+                {
+                    owner = (uint)st.st_uid;
+                    if (owner == 0) break;
+                }
+                Thread.Sleep(20);
+            }
+            if (child.HasExited) Assert.Fail($"the engine exited ({child.ExitCode}): {child.StandardOutput.ReadToEnd()} {child.StandardError.ReadToEnd()}");
+            Assert.Equal(0u, owner);
+        }
+        finally
+        {
+            child.Kill();
+            child.WaitForExit();
+        }
+    }
+
+    private static string Comm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
 }
