@@ -219,8 +219,8 @@ public sealed class Plugin
         if (!eniConf.EnableEipPool) return "ready (EIP feature off)";
         try
         {
-            // The state dir and each subdirectory that exists must be ours alone (0700): else the node is not ready.
-            PrivateFiles.EnsureDirectory(conf.StateDir);
+            // The state dir and each subdirectory that exists must be ours, writable by nobody else: else not ready.
+            PrivateFiles.CreateOrVerify(conf.StateDir);
             PrivateFiles.VerifyExisting(conf.StateDir, "networks", conf.Name);
             PrivateFiles.VerifyExisting(conf.StateDir, "locks");
             PrivateFiles.VerifyExisting(conf.StateDir, "credentials");

@@ -67,6 +67,25 @@ public class HostileNodeTests
     }
 
     [Fact]
+    public void A_state_dir_an_earlier_version_created_0755_is_ready_and_tightened_by_the_engine()
+    {
+        // STATUS of earlier versions created it with the default mode: nobody else could write to it.
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        Directory.CreateDirectory(world.StateDir);
+        File.SetUnixFileMode(world.StateDir, (UnixFileMode)Convert.ToInt32("755", 8));
+
+        var status = NativePlugin.Invoke(NativePlugin.Env("STATUS", "", "", ""), world.Config("1.1.0", null).ToJsonString());
+        Assert.True(status.ExitCode == 0, status.Stdout);
+
+        // The engine's first use (here a DEL of a corrupt record, which needs no cloud) makes it 0700.
+        Directory.CreateDirectory(Path.Combine(world.StateDir, "networks", "terway"), Private);
+        File.WriteAllText(Path.Combine(world.StateDir, "networks", "terway", "c0ffee@eth0.json"), "{");
+        var del = NativePlugin.Invoke(NativePlugin.Env("DEL"), world.Config().ToJsonString(), Prompt);
+        Assert.True(del.ExitCode == 0, del.Stdout);
+        Assert.Equal(Private, File.GetUnixFileMode(world.StateDir));
+    }
+
+    [Fact]
     public void Status_is_not_ready_when_a_subdirectory_is_a_link()
     {
         using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
