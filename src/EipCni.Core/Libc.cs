@@ -43,6 +43,9 @@ internal static class Libc
     public static extern int mkdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
 
     [DllImport(Lib, SetLastError = true)]
+    public static extern int chmod([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
+
+    [DllImport(Lib, SetLastError = true)]
     public static extern int fsync(int fd);
 
     [DllImport(Lib, SetLastError = true)]

@@ -57,11 +57,14 @@ public sealed class OidcRoleCredentialFetcher : ITemporaryCredentialFetcher
         string token;
         try
         {
-            token = (await File.ReadAllTextAsync(_tokenFile, cancellationToken).ConfigureAwait(false)).Trim();
+            // A regular file of at most 64 KiB, read without blocking: a FIFO or /dev/zero here must not hang the call.
+            token = (ConfigFile.ReadText(_tokenFile, ConfigFile.TokenLimit)
+                ?? throw new CloudException("AssumeRoleWithOIDC", "OidcTokenUnreadable", $"the OIDC token file {_tokenFile} does not exist", null, 0)).Trim();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
-            throw new CloudException("AssumeRoleWithOIDC", "OidcTokenUnreadable", $"cannot read the OIDC token file {_tokenFile}: {e.GetType().Name}", null, 0);
+            // The messages name the file and what is wrong with it, never its content.
+            throw new CloudException("AssumeRoleWithOIDC", "OidcTokenUnreadable", $"cannot use the OIDC token file: {e.Message}", null, 0);
         }
         var endpoints = await _endpoints.GetAsync(cancellationToken).ConfigureAwait(false);
         var parameters = new RpcParameters()

@@ -15,26 +15,26 @@ public sealed record EniConf(
 
     /// <summary>
     /// Loads the file. A missing file means the feature is off (Terway without the EIP pool has nothing to say);
-    /// a file that cannot be read is an I/O error (5), and a malformed one a config error (7).
+    /// a file that cannot be read is an I/O error (5); a malformed one, one that is not a regular file or one over
+    /// <see cref="ConfigFile.ConfigLimit"/> a config error (7).
     /// </summary>
     public static EniConf Load(string path, out bool fileExists)
     {
-        byte[] bytes;
+        byte[]? bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = ConfigFile.Read(path, ConfigFile.ConfigLimit);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (ConfigFileException e)
         {
-            fileExists = false;
-            return Disabled;
+            throw new CniException(CniCode.InvalidConfig, $"eni_conf {path} is unusable", e.Message);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
             throw new CniException(CniCode.IoFailure, $"cannot read eni_conf {path}", e.Message);
         }
-        fileExists = true;
-        return Parse(bytes, path);
+        fileExists = bytes is not null;
+        return bytes is null ? Disabled : Parse(bytes, path);
     }
 
     public static EniConf Parse(ReadOnlySpan<byte> json, string path)

@@ -58,7 +58,7 @@ public sealed class Plugin
         string? fallbackLogFile = null;
         try
         {
-            invocation = CniInvocation.FromEnvironment(_env);
+            invocation = ReadEnvironment(out fallbackLogFile);
             if (invocation.Command == CniCommand.Version)
             {
                 WriteVersion(StdinReader.ReadAll(_stdin));
@@ -82,6 +82,8 @@ public sealed class Plugin
             var decidesByEniConf = invocation.Command is CniCommand.Add or CniCommand.Check;
             var eniConf = decidesByEniConf ? LoadEniConf(conf, log) : EniConf.Disabled;
             var needsEngine = NeedsEngine(invocation, conf, eniConf);
+            if (needsEngine && decidesByEniConf && invocation.Args.InvalidIdentity is { } bad)
+                throw new CniException(CniCode.InvalidEnvironment, $"invalid {bad.Key} in CNI_ARGS", bad.Problem);
             // The engine binary answers (and logs) for itself: nothing more from this process.
             if (needsEngine && _delegateToEngine is not null) return _delegateToEngine(stdin);
             if (needsEngine && _beforeEngine is not null) needsEngine = _beforeEngine(invocation, conf, log);
@@ -106,6 +108,32 @@ public sealed class Plugin
             log ??= SafeDefaultLog(conf, invocation, fallbackLogFile);
             LogOutcome(log, invocation, clock, error, summary, e is CniException ? null : e);
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// The CNI_* environment. When it is invalid, stdin is still read for its <c>logFile</c>, so the failure is logged
+    /// where the operator configured it rather than in the default file.
+    /// </summary>
+    private CniInvocation ReadEnvironment(out string? logFileHint)
+    {
+        logFileHint = null;
+        try
+        {
+            return CniInvocation.FromEnvironment(_env);
+        }
+        catch (CniException)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(StdinReader.ReadAll(_stdin), new JsonDocumentOptions { MaxDepth = 64 });
+                if (doc.RootElement.ValueKind == JsonValueKind.Object) logFileHint = LogFileHint(doc.RootElement);
+            }
+            catch (Exception e) when (e is CniException or JsonException or ArgumentException)
+            {
+                // No usable config on stdin: the default log file gets the line (and the env error is the answer).
+            }
+            throw;
         }
     }
 
@@ -147,7 +175,8 @@ public sealed class Plugin
     /// <summary>With the annotations at hand: does the pod ask (or hold an invalid EIP annotation)? Without them: only the API server knows.</summary>
     private static bool PodMayAsk(CniInvocation inv, NetConf conf)
     {
-        if (conf.PodAnnotations is not { } annotations) return inv.Args.PodNamespace is not null && inv.Args.PodName is not null;
+        // Without them the pod must be read from the API server: an invalid identity is then refused (4), never used.
+        if (conf.PodAnnotations is not { } annotations) return inv.Args.NamesPod;
         try
         {
             return EipRequestParser.Parse(annotations).Wanted;
@@ -192,8 +221,8 @@ public sealed class Plugin
         if (!eniConf.EnableEipPool) return "ready (EIP feature off)";
         try
         {
-            // The state dir and each subdirectory that exists must be ours alone (0700): else the node is not ready.
-            PrivateFiles.EnsureDirectory(conf.StateDir);
+            // The state dir and each subdirectory that exists must be ours, writable by nobody else: else not ready.
+            PrivateFiles.CreateOrVerify(conf.StateDir);
             PrivateFiles.VerifyExisting(conf.StateDir, "networks", conf.Name);
             PrivateFiles.VerifyExisting(conf.StateDir, "locks");
             PrivateFiles.VerifyExisting(conf.StateDir, "credentials");

@@ -53,25 +53,37 @@ public sealed class Kubeconfig
         if (TokenFile is null) return null;
         try
         {
-            var token = File.ReadAllText(TokenFile).Trim();
+            var token = (ConfigFile.ReadText(TokenFile, ConfigFile.TokenLimit)
+                ?? throw new KubeconfigException(Source, "tokenFile", $"{TokenFile} does not exist")).Trim();
             if (token.Length == 0) throw new KubeconfigException(Source, "tokenFile", $"{TokenFile} is empty");
             return token;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ConfigFileException e)
+        {
+            throw new KubeconfigException(Source, "tokenFile", e.Message, e);
+        }
+        catch (IOException e)
         {
             throw new KubeconfigException(Source, "tokenFile", $"cannot read {TokenFile}: {e.Message}", e);
         }
     }
 
-    /// <summary>Loads a kubeconfig file (YAML or JSON) and resolves its current context, or <paramref name="context"/> when given.</summary>
+    /// <summary>
+    /// Loads a kubeconfig file (YAML or JSON) and resolves its current context, or <paramref name="context"/> when given.
+    /// It and the files it names are read through <see cref="ConfigFile"/>: regular files within their size limits.
+    /// </summary>
     public static Kubeconfig Load(string path, string? context = null)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = ConfigFile.ReadText(path, ConfigFile.ConfigLimit) ?? throw new KubeconfigException(path, "file", "cannot read: it does not exist");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ConfigFileException e)
+        {
+            throw new KubeconfigException(path, "file", e.Message, e);
+        }
+        catch (IOException e)
         {
             throw new KubeconfigException(path, "file", $"cannot read: {e.Message}", e);
         }
@@ -271,9 +283,13 @@ public sealed class Kubeconfig
             if (file is null) return null;
             try
             {
-                return (File.ReadAllText(file), fileField);
+                return (ConfigFile.ReadText(file, ConfigFile.PemLimit) ?? throw new KubeconfigException(source, fileField, $"cannot read {file}: it does not exist"), fileField);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (ConfigFileException e)
+            {
+                throw new KubeconfigException(source, fileField, e.Message, e);
+            }
+            catch (IOException e)
             {
                 throw new KubeconfigException(source, fileField, $"cannot read {file}: {e.Message}", e);
             }

@@ -21,7 +21,7 @@ public sealed class Journal
 
     private readonly ILog? _log;
     private List<QuarantinedRecord>? _quarantined;
-    private bool _directoryReady;
+    private bool _directoryVerified, _directoryEnsured;
 
     /// <param name="log">Where a quarantined record is reported (at error); without one, only <see cref="Quarantined"/> tells.</param>
     public Journal(string stateDir, string network, ILog? log = null)
@@ -254,14 +254,14 @@ public sealed class Journal
     }
 
     /// <summary>Verifies the directories without creating them; false when the journal directory does not exist yet.</summary>
-    private bool DirectoryIsThere() => _directoryReady || (_directoryReady = PrivateFiles.VerifyExisting(StateDir, "networks", Network));
+    private bool DirectoryIsThere() => _directoryVerified || (_directoryVerified = PrivateFiles.VerifyExisting(StateDir, "networks", Network));
 
-    /// <summary>Creates (0700) or verifies the state dir, networks/ and this network's directory, once per instance.</summary>
+    /// <summary>Creates (0700) or verifies (and tightens) the state dir, networks/ and this network's directory, once per instance.</summary>
     private void EnsureDirectory()
     {
-        if (_directoryReady) return;
+        if (_directoryEnsured) return;
         PrivateFiles.EnsureDirectory(StateDir, "networks", Network);
-        _directoryReady = true;
+        _directoryEnsured = _directoryVerified = true;
     }
 }
 

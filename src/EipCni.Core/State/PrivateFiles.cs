@@ -10,9 +10,10 @@ namespace EipCni.State;
 /// </summary>
 /// <remarks>
 /// Every directory from the state dir down is created 0700 or, when it already exists, must be a directory (not a
-/// symbolic link) owned by the effective user with no group or other permission bits: then nobody else can add, swap
-/// or rename an entry in it, and the paths below it can be trusted. Anything else is refused (code 5; STATUS 50), never
-/// repaired: a state dir that someone else could write may already hold planted records. Files are opened with
+/// symbolic link) owned by the effective user that neither group nor others can write: then nobody else can add, swap
+/// or rename an entry in it, and the paths below it can be trusted; remaining group/other bits are removed (0700).
+/// Anything else is refused (code 5; STATUS 50), never repaired: a state dir that someone else could write may already
+/// hold planted records. Files are opened with
 /// <c>O_NOFOLLOW</c>; a new file is written under a random name with <c>O_EXCL</c>, then renamed over the target (a
 /// rename replaces a planted link instead of following it). The parents of the state dir are not checked: the path is
 /// root's choice in the conflist, like the directories it lives in.
@@ -26,10 +27,12 @@ public static class PrivateFiles
     public const uint FileMode = 0b110_000_000;
 
     private const uint GroupOtherBits = 0b000_111_111;
+    private const uint GroupOtherWriteBits = 0b000_010_010;
 
     /// <summary>
     /// Creates (0700) or verifies <paramref name="stateDir"/> and each of <paramref name="subdirectories"/> below it, in
-    /// order; returns the deepest path. Throws a <see cref="CniException"/> (5) naming the directory and what is wrong.
+    /// order, removing group/other bits that grant no write; returns the deepest path. Throws a
+    /// <see cref="CniException"/> (5) naming the directory and what is wrong.
     /// </summary>
     public static string EnsureDirectory(string stateDir, params ReadOnlySpan<string> subdirectories)
     {
@@ -43,15 +46,25 @@ public static class PrivateFiles
         return path;
     }
 
-    /// <summary>Verifies existing directories without creating any; false when one of them is absent.</summary>
+    /// <summary>
+    /// STATUS: creates the state dir (0700) when it is absent, else verifies it, changing nothing. A directory that is
+    /// only too readable is fine: the engine tightens it on its first write. (No chmod here: every libc import of the
+    /// hot path costs each pod a symbol lookup at start-up.)
+    /// </summary>
+    public static void CreateOrVerify(string stateDir)
+    {
+        if (Inspect(stateDir) == State.Absent) Create(stateDir, isRoot: true);
+    }
+
+    /// <summary>Verifies existing directories without creating or changing any; false when one of them is absent.</summary>
     public static bool VerifyExisting(string stateDir, params ReadOnlySpan<string> subdirectories)
     {
         var path = stateDir;
-        if (!Verify(path)) return false;
+        if (Inspect(path) == State.Absent) return false;
         foreach (var sub in subdirectories)
         {
             path = Path.Combine(path, sub);
-            if (!Verify(path)) return false;
+            if (Inspect(path) == State.Absent) return false;
         }
         return true;
     }
@@ -176,50 +189,60 @@ public static class PrivateFiles
         return new string(hex);
     }
 
+    private enum State { Absent, Private, TooReadable }
+
     private static void Ensure(string path, bool isRoot)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            if (Verify(path)) return;
-            if (isRoot)
-            {
-                // The state dir's parents (e.g. /var/lib/cni) are ordinary system directories.
-                var parent = Path.GetDirectoryName(path);
-                if (!string.IsNullOrEmpty(parent))
-                {
-                    try
-                    {
-                        Directory.CreateDirectory(parent);
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        throw new CniException(CniCode.IoFailure, $"cannot create the state directory {path}", e.Message);
-                    }
-                }
-            }
-            if (Libc.mkdir(path, DirectoryMode) == 0) return;
-            var errno = Libc.Errno;
-            if (errno == LibC.EEXIST && attempt == 0) continue; // another process created it meanwhile: verify what is there
-            throw new CniException(CniCode.IoFailure, $"cannot create the state directory {path}", Libc.Describe(errno));
-        }
+        var state = Inspect(path);
+        if (state == State.Absent) state = Create(path, isRoot);
+        // Ours, and nobody else could add or swap an entry: only tightened. STATUS before this check created the state
+        // dir with the default mode (0755), and an upgrade must not make every such node NotReady.
+        if (state == State.TooReadable && Libc.chmod(path, DirectoryMode) != 0)
+            throw new CniException(CniCode.IoFailure, $"cannot make the state directory {path} 0700", Libc.Describe(Libc.Errno));
     }
 
-    /// <summary>True when the directory exists and is safe; false when absent; throws when it is not safe.</summary>
-    private static bool Verify(string path)
+    private static State Create(string path, bool isRoot)
+    {
+        if (isRoot)
+        {
+            // The state dir's parents (e.g. /var/lib/cni) are ordinary system directories.
+            var parent = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(parent))
+            {
+                try
+                {
+                    Directory.CreateDirectory(parent);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new CniException(CniCode.IoFailure, $"cannot create the state directory {path}", e.Message);
+                }
+            }
+        }
+        if (Libc.mkdir(path, DirectoryMode) == 0) return State.Private;
+        var errno = Libc.Errno;
+        // Another process created it meanwhile: what is there is verified like any existing directory.
+        if (errno == LibC.EEXIST && Inspect(path) is var raced and not State.Absent) return raced;
+        throw new CniException(CniCode.IoFailure, $"cannot create the state directory {path}", Libc.Describe(errno));
+    }
+
+    /// <summary>Whether the directory is absent, private, or ours but too readable; throws when someone else could write to it.</summary>
+    private static State Inspect(string path)
     {
         if (Libc.lstat(path, out var st) != 0)
         {
             var errno = Libc.Errno;
-            if (errno == LibC.ENOENT) return false;
+            if (errno == LibC.ENOENT) return State.Absent;
             throw new CniException(CniCode.IoFailure, $"cannot use the state directory {path}", Libc.Describe(errno));
         }
         var euid = Libc.geteuid();
+        var mode = Libc.Mode(st);
         var problem =
             !Libc.IsDirectory(st) ? $"it is {Libc.Kind(st)}, not a directory"
             : (uint)st.st_uid != euid ? $"it is owned by uid {(uint)st.st_uid}, not by uid {euid} that eip-cni runs as"
-            : (Libc.Mode(st) & GroupOtherBits) != 0 ? $"its mode {Libc.Octal(Libc.Mode(st))} gives group or others access"
+            : (mode & GroupOtherWriteBits) != 0 ? $"its mode {Libc.Octal(mode)} lets group or others write to it"
             : null;
-        if (problem is null) return true;
+        if (problem is null) return (mode & GroupOtherBits) != 0 ? State.TooReadable : State.Private;
         throw new CniException(CniCode.IoFailure, $"refusing the state directory {path}: {problem}",
             $"eip-cni keeps its journal, locks and cached credentials there, so it must be a directory owned by uid {euid} with mode 0700 "
             + "and nobody else may have been able to write to it; check what is in it, then fix it (chown, chmod 0700) or remove it");

@@ -434,4 +434,30 @@ public sealed class CredentialTests : IDisposable
         Assert.All(Directory.GetFiles(credentials), f => Assert.DoesNotContain(StsSecret, File.ReadAllText(f)));
     }
 
+    [Fact]
+    public async Task An_oidc_token_file_that_is_a_fifo_or_too_large_fails_at_once_naming_it()
+    {
+        SetRrsa();
+        File.Delete(_tokenFile);
+        Assert.Equal(0, EipCni.Tests.Support.ProcessRunner.Run("mkfifo", [_tokenFile]).ExitCode);
+        var (clients, _) = Make();
+        var call = Task.Run(() => clients.Eip.ReleaseEipAddressAsync("eip-1", default));
+        try
+        {
+            var e = await Assert.ThrowsAsync<CloudException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal("OidcTokenUnreadable", e.Code);
+            Assert.Contains(_tokenFile + " is a FIFO", e.Message);
+        }
+        finally
+        {
+            if (!call.IsCompleted) File.WriteAllText(_tokenFile, "x"); // unblock the reader the old code left behind
+        }
+
+        File.Delete(_tokenFile);
+        File.WriteAllText(_tokenFile, new string('t', 65 * 1024));
+        var (again, _) = Make();
+        var big = await Assert.ThrowsAsync<CloudException>(() => again.Eip.ReleaseEipAddressAsync("eip-1", default));
+        Assert.Contains("larger than the limit of 65536 bytes (64 KiB)", big.Message);
+        Assert.Equal(0, _stsCalls);
+    }
 }

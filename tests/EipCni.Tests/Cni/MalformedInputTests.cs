@@ -195,7 +195,7 @@ public class MalformedInputTests
             yield return new($"ADD eni_conf {json}", "ADD", Valid, 7, says, EniConf: json);
             yield return new($"CHECK eni_conf {json}", "CHECK", Valid, 7, says, EniConf: json);
         }
-        yield return new("ADD eni_conf is a directory", "ADD", Conf(c => c["eniConfPath"] = "/"), 5, ["eni_conf"]);
+        yield return new("ADD eni_conf is a directory", "ADD", Conf(c => c["eniConfPath"] = "/"), 7, ["eni_conf", "is a directory"]);
 
         // GC lists.
         foreach (var (key, value) in new (string, JsonNode)[]

@@ -53,7 +53,7 @@ internal static partial class FailureE2e
         }
         var env = NativePlugin.Env(command, containerId, netns ?? chain.NetnsPath);
         env["CNI_PATH"] = chain.BinDir;
-        env["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID=uid-{podName}";
+        env["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID={CniChain.PodUid(podName)}";
         if (command is "GC" or "STATUS") { env.Remove("CNI_CONTAINERID"); env.Remove("CNI_NETNS"); env.Remove("CNI_IFNAME"); }
         return NativePlugin.Invoke(env, conf.ToJsonString(), timeout ?? TimeSpan.FromMinutes(3));
     }

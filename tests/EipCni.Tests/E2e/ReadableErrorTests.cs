@@ -67,11 +67,11 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
     public void An_eni_conf_that_cannot_be_read_is_named_in_words()
     {
         using var world = new PluginWorld();
-        Directory.CreateDirectory(world.EniConfPath); // a directory where the file should be
+        Directory.CreateDirectory(world.EniConfPath); // a directory where the file should be: not a usable config file
 
         var r = Add(world, world.Config());
 
-        NativePlugin.AssertError(r, 5, world.EniConfPath);
+        NativePlugin.AssertError(r, 7, world.EniConfPath);
         AssertReadableOutput(r, world.LogLines());
     }
 

@@ -184,4 +184,64 @@ public sealed class KubeconfigTests : IDisposable
         var e = Assert.Throws<KubeconfigException>(() => Kubeconfig.Load(Path.Combine(_dir, "absent")));
         Assert.Contains("cannot read", e.Message);
     }
+
+    private string Fifo(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        Assert.Equal(0, EipCni.Tests.Support.ProcessRunner.Run("mkfifo", [path]).ExitCode);
+        return path;
+    }
+
+    /// <summary>Runs <paramref name="read"/> off the test thread: before the fix a FIFO blocked it for good.</summary>
+    private static KubeconfigException ThrowsWithin(Func<object?> read)
+    {
+        var task = Task.Run(read);
+        Assert.True(((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "the read still blocks after 10 s");
+        return Assert.IsType<KubeconfigException>(task.Exception?.InnerException);
+    }
+
+    [Fact]
+    public void A_kubeconfig_that_is_a_fifo_fails_at_once()
+    {
+        var path = Fifo("kubeconfig");
+        var e = ThrowsWithin(() => Kubeconfig.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("a FIFO; eip-cni reads only regular files", e.Message);
+    }
+
+    [Fact]
+    public void A_token_file_that_is_a_fifo_fails_at_once()
+    {
+        var fifo = Fifo("token");
+        var config = Load($"certificate-authority-data: {CaData}", $"tokenFile: {fifo}");
+        var e = ThrowsWithin(() => config.ReadToken());
+        Assert.Equal("tokenFile", e.Field);
+        Assert.Contains("a FIFO", e.Message);
+    }
+
+    [Fact]
+    public void Files_over_their_limits_and_devices_are_refused_naming_the_limit()
+    {
+        var big = Write("kubeconfig", TestPki.Kubeconfig("https://10.96.0.1:443", $"certificate-authority-data: {CaData}", "token: abc") + "#" + new string('x', 300 * 1024));
+        Assert.Contains("larger than the limit of 262144 bytes (256 KiB)", ThrowsWithin(() => Kubeconfig.Load(big)).Message);
+
+        var token = Write("token", new string('t', 65 * 1024));
+        var config = Load($"certificate-authority-data: {CaData}", $"tokenFile: {token}");
+        Assert.Contains("larger than the limit of 65536 bytes (64 KiB)", ThrowsWithin(() => config.ReadToken()).Message);
+
+        var e = ThrowsWithin(() => Load("certificate-authority: /dev/zero", "token: abc"));
+        Assert.Equal("clusters[name=c1].cluster.certificate-authority", e.Field);
+        Assert.Contains("/dev/zero is a character device", e.Message);
+    }
+
+    [Fact]
+    public void A_symlinked_kubeconfig_is_followed_as_configmap_volumes_publish_files()
+    {
+        var data = Path.Combine(_dir, "..data");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "kubeconfig"), TestPki.Kubeconfig("https://10.96.0.1:443", $"certificate-authority-data: {CaData}", "token: abc.def"));
+        var link = Path.Combine(_dir, "kubeconfig");
+        File.CreateSymbolicLink(link, Path.Combine("..data", "kubeconfig"));
+        Assert.Equal("abc.def", Kubeconfig.Load(link).ReadToken());
+    }
 }

@@ -39,7 +39,8 @@ public sealed class PlantedFileTests : IDisposable
         { "state", "0777" },
         { "state", "nobody" },
         { "state", "symlink" },
-        { "state/networks", "0755" },
+        { "state/networks", "0775" },
+        { "state", "0757" },
         { "state/networks/terway", "symlink" },
     };
 
@@ -80,6 +81,22 @@ public sealed class PlantedFileTests : IDisposable
         Assert.Contains($"refusing the state directory {path}:", e.Message);
         Assert.Contains(how switch { "symlink" => "symbolic link", "nobody" => "owned by uid 65534", var mode => "mode " + mode }, e.Message);
         Assert.Empty(Directory.GetFiles(_dir.Path, "*.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_state_dir_of_ours_that_nobody_else_can_write_is_tightened_to_0700()
+    {
+        // STATUS of earlier versions created the state dir with the default mode (0755 under umask 022): nobody else
+        // could write to it, so it holds nothing planted, and an upgrade must not make the node NotReady for it.
+        Directory.CreateDirectory(StateDir);
+        File.SetUnixFileMode(StateDir, (UnixFileMode)Convert.ToInt32("755", 8));
+        Directory.CreateDirectory(Path.Combine(StateDir, "networks"));
+        File.SetUnixFileMode(Path.Combine(StateDir, "networks"), (UnixFileMode)Convert.ToInt32("750", 8));
+
+        new Journal(StateDir, "terway").Write(Record());
+
+        Assert.Equal(Private, File.GetUnixFileMode(StateDir));
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(StateDir, "networks")));
     }
 
     [Fact]

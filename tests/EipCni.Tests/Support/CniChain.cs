@@ -92,8 +92,12 @@ public sealed class CniChain : IDisposable
         ["CNI_CACHE_DIR"] = CacheDir,
         ["CNI_CONTAINERID"] = containerId,
         ["CNI_IFNAME"] = "eth0",
-        ["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID=uid-{podName}",
+        ["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={podName};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID={PodUid(podName)}",
     };
+
+    /// <summary>The pod's UID as the kubelet passes it (a UUID), derived from its name so the kube simulator's pod matches.</summary>
+    public static string PodUid(string podName) =>
+        new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(podName))).ToString();
 
     public static string PodAnnotations(params (string Key, string Value)[] annotations)
     {

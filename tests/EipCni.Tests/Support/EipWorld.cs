@@ -78,7 +78,7 @@ public sealed class EipWorld : IDisposable
     {
         var ann = new JsonObject();
         foreach (var (k, v) in annotations ?? new Dictionary<string, string>()) ann[k] = v;
-        var meta = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = "uid-" + name, ["annotations"] = ann };
+        var meta = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = CniChain.PodUid(name), ["annotations"] = ann };
         if (ownerKind is not null)
             meta["ownerReferences"] = new JsonArray(new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = ownerKind, ["name"] = "owner", ["uid"] = "uid-owner", ["controller"] = true });
         var spec = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx" }) };
