@@ -74,7 +74,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
             (accessKeyId, signatureVersion) = sim.Authenticator.Authenticate(request, info.Anonymous);
             if (sim.Throttle.TryTake(action) is { } retryAfter) throw Errors.Throttled(retryAfter);
             var p = new ApiParams(merged);
-            var result = await Execute(ctx, info, action, p, clientToken);
+            var result = await Execute(ctx, info, action, p, clientToken, world);
             if (result is null) { dropped = true; return; }
             result.Insert(0, "RequestId", requestId);
             if (ctx.RequestAborted.IsCancellationRequested) return; // a stalled call finished after the client gave up
@@ -117,7 +117,7 @@ public sealed class OpenApiEndpoint(Simulator sim)
     sealed class DroppedException : Exception;
 
     /// <summary>ClientToken idempotency and fault injection around the action's effect. Null = drop the connection.</summary>
-    async Task<JsonObject?> Execute(HttpContext ctx, ActionInfo info, string action, ApiParams p, string? clientToken)
+    async Task<JsonObject?> Execute(HttpContext ctx, ActionInfo info, string action, ApiParams p, string? clientToken, CancellationToken world)
     {
         var account = sim.World.AccountId;
         var useToken = info.ClientToken && !string.IsNullOrEmpty(clientToken);
@@ -144,8 +144,8 @@ public sealed class OpenApiEndpoint(Simulator sim)
             // ends (the ClientToken stays in flight meanwhile). Only a reset of the world, or abandonOnDisconnect, ends it.
             if (fault is not null && fault.LatencyMs + fault.StallMs > 0)
             {
-                using var clientOrWorld = fault.AbandonOnDisconnect ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, sim.WorldLifetime) : null;
-                await Task.Delay(fault.LatencyMs + fault.StallMs, clientOrWorld?.Token ?? sim.WorldLifetime);
+                using var clientOrWorld = fault.AbandonOnDisconnect ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, world) : null;
+                await Task.Delay(fault.LatencyMs + fault.StallMs, clientOrWorld?.Token ?? world);
             }
             if (fault is not null && !fault.AfterApply) Misbehave(fault);
 
