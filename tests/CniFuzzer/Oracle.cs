@@ -116,7 +116,9 @@ public static partial class Oracle
 
         if (verb is "ADD" or "CHECK") CheckPrevResult(root, verb, why);
         if (verb == "GC") CheckAttachments(root, why);
-        var eni = CheckEniConf(root, c, why);
+        // DEL and GC decide from the journal alone: a malformed eni_conf must never keep a pod Terminating (S7 is ADD,
+        // CHECK and STATUS only).
+        var eni = verb is "DEL" or "GC" ? null : CheckEniConf(root, c, why);
         if (verb is "ADD" or "CHECK" && eni is { Enabled: true }) CheckEipRequest(root, verb, world, eni, why);
     }
 

@@ -120,6 +120,11 @@ public partial class ReadableErrorTests : IClassFixture<EipWorld>
         var conf = world.Config();
         conf["addTimeoutSeconds"] = 5;
         conf["endpoints"] = new JsonObject { ["vpc"] = url, ["ecs"] = url, ["sts"] = url, ["metadata"] = url };
+        // A usable kubeconfig (ADD checks it before any cloud call); its API server is never reached here.
+        var kubeconfig = Path.Combine(Path.GetDirectoryName(world.EniConfPath)!, "kubeconfig");
+        var ca = EipCni.Tests.Kube.TestPki.CreateCa("readable-ca");
+        File.WriteAllText(kubeconfig, EipCni.Tests.Kube.TestPki.Kubeconfig("https://127.0.0.1:1", $"certificate-authority-data: {EipCni.Tests.Kube.TestPki.Base64(ca.Ca.ExportCertificatePem())}", "token: abc.def"));
+        conf["kubeconfig"] = kubeconfig;
         conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { [WantsEip] = "true" } };
 
         var r = Add(world, conf);
