@@ -103,7 +103,7 @@ public sealed class HostileAnswerTests : IDisposable
     }
 
     private static string Pod(string annotations) =>
-        $$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-0","namespace":"default","uid":"uid-web-0","resourceVersion":"1","annotations":{{{annotations}}}},"spec":{"nodeName":"node-1"},"status":{"phase":"Pending"}}""";
+        $$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-0","namespace":"default","uid":"{{{CniChain.PodUid("web-0")}}}","resourceVersion":"1","annotations":{{{annotations}}}},"spec":{"nodeName":"node-1"},"status":{"phase":"Pending"}}""";
 
     // ---- running the plugin ----
 
@@ -120,7 +120,7 @@ public sealed class HostileAnswerTests : IDisposable
         if (!fromApiServer)
             conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { [WantsEip] = "true" } };
         var env = NativePlugin.Env("ADD");
-        env["CNI_ARGS"] += ";K8S_POD_UID=uid-web-0";
+        env["CNI_ARGS"] += ";K8S_POD_UID=" + CniChain.PodUid("web-0");
         var measured = NativePlugin.InvokeMeasured(env, conf.ToJsonString(), TimeSpan.FromMinutes(2));
         _output.WriteLine($"exit {measured.Result.ExitCode} in {measured.Result.Elapsed.TotalSeconds:0.0} s, peak RSS {measured.PeakRssKiB / 1024.0:0.0} MB: {measured.Result.Stdout}");
         return measured;
