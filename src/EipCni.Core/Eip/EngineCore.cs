@@ -81,14 +81,10 @@ internal sealed class EngineCore
     /// </summary>
     public async Task<EipAddress?> WaitForAsync(string allocationId, Func<EipAddress?, bool> done, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
-        var next = TimeSpan.Zero;
+        var poll = new PollClock(Svc.Time);
         while (true)
         {
-            next += TimeSpan.FromMilliseconds(Math.Clamp(next.TotalMilliseconds / 10, 100, 2000));
-            var wait = next - clock.Elapsed;
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, Svc.Time, ct).ConfigureAwait(false);
-            else ct.ThrowIfCancellationRequested();
+            await poll.NextAsync(ct).ConfigureAwait(false);
             EipAddress? eip;
             try
             {
