@@ -30,7 +30,7 @@ internal sealed class EngineCore
     {
         Svc = services;
         Call = call;
-        Journal = new Journal(call.StateDir, call.Key.Network);
+        Journal = new Journal(call.StateDir, call.Key.Network, call.Log); // a quarantined record is logged
     }
 
     public EipServices Svc { get; }
@@ -465,6 +465,19 @@ internal sealed class EngineCore
         }
         catch (CloudException e) when (CloudErrorMapping.IsGone(e))
         {
+            return true;
+        }
+        catch (CloudException e) when (e.Code == "OperationUnsupported.EipInCbwp" && rec.BandwidthPackageId is { } package)
+        {
+            // Still (or again) in the package: an add whose answer came late landed after we left it. Leave it, then release.
+            try
+            {
+                await Svc.Eip.RemoveCommonBandwidthPackageIpAsync(package, id, null, ct).ConfigureAwait(false);
+            }
+            catch (CloudException gone) when (CloudErrorMapping.IsGone(gone))
+            {
+            }
+            await Svc.Eip.ReleaseEipAddressAsync(id, ct).ConfigureAwait(false);
             return true;
         }
         catch (CloudException e) when (e.Code is "IncorrectEipStatus" or "TaskConflict")

@@ -336,6 +336,23 @@ public class EngineAddTests
     }
 
     [Fact]
+    public async Task A_late_package_add_that_lands_after_the_record_left_the_package_is_undone_before_release()
+    {
+        using var w = new EngineWorld();
+        await w.AddAsync("c-1", Ann(("pod-with-eip", "true"), ("eip-common-bandwidth-package-id", "cbwp-1")));
+        // The record says the EIP left the package (a release pass got that far) but an add whose answer was lost
+        // landed afterwards: the cloud refuses to release an EIP inside a package.
+        var rec = w.WriteRecord(w.Record("c-1")! with { InBandwidthPackage = false });
+        Assert.Equal("cbwp-1", w.Cloud.Get(rec.AllocationId!)!.BandwidthPackageId);
+
+        await w.DelAsync("c-1");
+        w.Time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(w.Cloud.Eips);
+        Assert.Null(w.Record("c-1"));
+    }
+
+    [Fact]
     public async Task A_generation_retired_by_del_gives_a_later_add_of_the_same_container_a_new_token()
     {
         using var w = new EngineWorld();
