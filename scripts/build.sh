@@ -5,9 +5,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 # Two NativeAOT binaries: eip-cni (the hot path every pod runs: protocol, config, journal; no network stack) and
-# eip-cni-engine (cloud and Kubernetes clients), which eip-cni runs only for calls that have EIP work to do.
+# eip-cni-agent (cloud and Kubernetes clients), which eip-cni runs only for calls that have EIP work to do.
 mkdir -p out
-for p in EipCni:eip-cni EipCni.Engine:eip-cni-engine; do
+for p in EipCni:eip-cni EipCni.Agent:eip-cni-agent; do
   project=${p%%:*}; bin=${p#*:}
   echo "==> publishing $bin (NativeAOT, linux-x64) to out/"
   dotnet publish "src/$project" -c Release -o "out/publish-$bin" -nologo -v quiet | { grep -v "^\s*$" || true; }

@@ -10,7 +10,7 @@ source scripts/lib.sh
 
 args=(--cases 5000 --seed 1 "$@") # later flags win
 ensure_packages
-echo "==> building (NativeAOT eip-cni and eip-cni-engine, simulators)"
+echo "==> building (NativeAOT eip-cni and eip-cni-agent, simulators)"
 scripts/build.sh >/dev/null
 echo "==> building tests/CniFuzzer"
 dotnet build tests/CniFuzzer -c Release -nologo -v quiet | { grep -v "^\s*$" || true; }

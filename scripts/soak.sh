@@ -10,7 +10,7 @@ source scripts/lib.sh
 args=(--lifecycles 1000 --seed 1 "$@") # later flags win
 [ "$(id -u)" -eq 0 ] || { echo "soak.sh needs root (a network namespace per sandbox)" >&2; exit 1; }
 ensure_packages
-echo "==> building (NativeAOT eip-cni and eip-cni-engine, simulators, libcni driver)"
+echo "==> building (NativeAOT eip-cni and eip-cni-agent, simulators, libcni driver)"
 scripts/build.sh >/dev/null
 echo "==> building tests/FaultCampaign"
 dotnet build tests/FaultCampaign -c Release -nologo -v quiet | { grep -v "^\s*$" || true; }

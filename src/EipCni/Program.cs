@@ -1,12 +1,12 @@
-using EipCni;
 using EipCni.Cni;
+using EipCni.Plugin;
 
-// Composition root of the hot path: with CNI_COMMAND set this is the CNI plugin, run for every pod on the node. It
-// links no network stack and no command-line parser (each measured to cost start-up time for every pod); calls with
-// EIP work, and the operator command line, go to eip-cni-engine next to it.
+// Composition root of the hot path: with CNI_COMMAND set this is the CNI plugin, run for every pod on the node. Its
+// project graph holds no network stack, cloud or Kubernetes client and no command-line parser (each measured to cost
+// start-up time for every pod): calls with EIP work, and the operator command line, go to eip-cni-agent next to it.
 if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_COMMAND")))
-    return EngineProcess.ExecCommandLine(args);
+    return AgentProcess.ExecCommandLine(args);
 
 using var stdin = Console.OpenStandardInput();
 using var stdout = Console.OpenStandardOutput();
-return new Plugin(Environment.GetEnvironmentVariable, stdin, stdout, delegateToEngine: bytes => EngineProcess.Run(bytes, stdout)).Run();
+return new CniSkel(Environment.GetEnvironmentVariable, stdin, stdout, new EipPlugin(new AgentProcess(stdout))).Run();

@@ -35,8 +35,8 @@ public sealed partial class Fuzzer : IDisposable
         _o = options;
         _output = output;
         _binary = Repo.PluginBinary;
-        if (!File.Exists(Path.Combine(Path.GetDirectoryName(_binary)!, "eip-cni-engine")))
-            throw new InvalidOperationException($"eip-cni-engine is missing next to {_binary}: run scripts/build.sh");
+        if (!File.Exists(Path.Combine(Path.GetDirectoryName(_binary)!, "eip-cni-agent")))
+            throw new InvalidOperationException($"eip-cni-agent is missing next to {_binary}: run scripts/build.sh");
         _world = new FuzzWorld();
     }
 
@@ -50,7 +50,7 @@ public sealed partial class Fuzzer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         if (_o.Case is { } single) return RunOne(single, clock);
-        _output.WriteLine($"== protocol fuzz: seed {_o.Seed}, {_o.Cases} cases, {_o.Parallel} at once, against {_binary} (and eip-cni-engine next to it)");
+        _output.WriteLine($"== protocol fuzz: seed {_o.Seed}, {_o.Cases} cases, {_o.Parallel} at once, against {_binary} (and eip-cni-agent next to it)");
         _output.WriteLine($"   cloud simulator {_world.SimUrl}, unreachable endpoint {_world.ClosedUrl}, scratch {_world.Root}");
         var next = 0;
         var done = 0;

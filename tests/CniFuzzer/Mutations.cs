@@ -474,7 +474,7 @@ public static partial class CaseGenerator
         new("surrogate-key", 1, (d, r) =>
         {
             var esc = Pick(r, "\\udfff", "\\ud800", "\\u0000", "name\\u0000");
-            d.StdinEdits.Add(b => [(byte)'{', .. U($"\"{esc}\":1,"), .. b.AsSpan(1)]);
+            d.StdinEdits.Add(b => b.Length == 0 ? b : [(byte)'{', .. U($"\"{esc}\":1,"), .. b.AsSpan(1)]); // another edit may have emptied stdin
             return $"a key named \"{esc}\"";
         }),
         new("deep", 2, (d, r) =>

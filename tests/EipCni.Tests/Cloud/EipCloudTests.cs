@@ -1,3 +1,4 @@
+using EipCni.Cni;
 using System.Net;
 using EipCni.Cloud;
 

@@ -1,3 +1,4 @@
+using EipCni.Cni;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EipCni.Cloud;

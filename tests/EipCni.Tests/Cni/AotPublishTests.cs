@@ -7,7 +7,7 @@ public class AotPublishTests
 {
     [Theory]
     [InlineData("EipCni", "eip-cni", 6)]                 // the hot path: every pod runs it, so it stays small
-    [InlineData("EipCni.Engine", "eip-cni-engine", 12)]
+    [InlineData("EipCni.Agent", "eip-cni-agent", 12)]
     public void Publish_emits_zero_trim_or_aot_warnings(string project, string binary, int budgetMb)
     {
         using var dir = new TempDir("eipcni-aot");

@@ -131,10 +131,37 @@ public class GoldenTests
         using var world = new PluginWorld();
         var env = NativePlugin.Env("STATUS", containerId: "", netns: "", ifName: "");
         Assert.Equal(0, NativePlugin.Invoke(env, world.Config("1.1.0", null).ToJsonString()).ExitCode);
-        world.WithEniConf("""{"enable_eip_pool":"true"}""");
+        world.WithEniConf("""{"enable_eip_pool":"true"}""").WithKubeconfig();
         var on = NativePlugin.Invoke(env, world.Config("1.1.0", null).ToJsonString());
         Assert.Equal(0, on.ExitCode);
         Assert.True(Directory.Exists(world.StateDir));
+    }
+
+    [Fact]
+    public void Status_with_the_feature_on_checks_what_add_needs_first_an_unloadable_kubeconfig_is_not_ready()
+    {
+        // ADD would fail with 7 on this node before any cloud call; STATUS says so first (same check, same words).
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        var conf = world.Config("1.1.0", null);
+        conf["kubeconfig"] = Path.Combine(world.Dir, "no-such-kubeconfig");
+        var r = NativePlugin.Invoke(NativePlugin.Env("STATUS", "", "", ""), conf.ToJsonString());
+        NativePlugin.AssertError(r, 50, "kubeconfig");
+
+        world.WithKubeconfig();
+        File.WriteAllText(world.KubeconfigPath, "{not yaml: [");
+        r = NativePlugin.Invoke(NativePlugin.Env("STATUS", "", "", ""), world.Config("1.1.0", null).ToJsonString());
+        NativePlugin.AssertError(r, 50, "kubeconfig");
+    }
+
+    [Fact]
+    public void Status_with_the_feature_on_and_no_agent_next_to_eip_cni_is_not_ready()
+    {
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""").WithKubeconfig();
+        var bin = Path.Combine(world.Dir, "bin");
+        Directory.CreateDirectory(bin);
+        File.Copy(Repo.PluginBinary, Path.Combine(bin, "eip-cni"));
+        var r = NativePlugin.Invoke(NativePlugin.Env("STATUS", "", "", ""), System.Text.Encoding.UTF8.GetBytes(world.Config("1.1.0", null).ToJsonString()), binary: Path.Combine(bin, "eip-cni"));
+        NativePlugin.AssertError(r, 50, "eip-cni-agent is missing");
     }
 
     [Fact]
@@ -230,7 +257,7 @@ public class GoldenTests
     }
 
     [Theory]
-    [InlineData(null, 5, "eip-cni-engine is missing")]
+    [InlineData(null, 5, "eip-cni-agent is missing")]
     [InlineData("#!/bin/sh\nkill -9 $$\n", 11, "ended without an answer")]
     public void A_call_with_eip_work_and_no_usable_engine_still_gets_one_cni_error(string? engineScript, int code, string says)
     {
@@ -240,8 +267,8 @@ public class GoldenTests
         File.Copy(Repo.PluginBinary, Path.Combine(bin, "eip-cni"));
         if (engineScript is not null)
         {
-            File.WriteAllText(Path.Combine(bin, "eip-cni-engine"), engineScript);
-            File.SetUnixFileMode(Path.Combine(bin, "eip-cni-engine"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.WriteAllText(Path.Combine(bin, "eip-cni-agent"), engineScript);
+            File.SetUnixFileMode(Path.Combine(bin, "eip-cni-agent"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         var conf = world.Config();
         conf["runtimeConfig"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = new JsonObject { ["k8s.aliyun.com/pod-with-eip"] = "true" } };

@@ -70,7 +70,7 @@ public class HostileNodeTests
     public void A_state_dir_an_earlier_version_created_0755_is_ready_and_tightened_by_the_engine()
     {
         // STATUS of earlier versions created it with the default mode: nobody else could write to it.
-        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""");
+        using var world = new PluginWorld().WithEniConf("""{"enable_eip_pool":"true"}""").WithKubeconfig();
         Directory.CreateDirectory(world.StateDir);
         File.SetUnixFileMode(world.StateDir, (UnixFileMode)Convert.ToInt32("755", 8));
 
@@ -316,7 +316,7 @@ public class HostileNodeTests
     public void The_engine_is_not_dumpable_so_its_proc_files_stay_roots()
     {
         // Run as nobody, the engine's /proc/PID files belong to nobody while it is dumpable; once it is not, to root.
-        var engine = Path.Combine(Path.GetDirectoryName(Repo.PluginBinary)!, "eip-cni-engine");
+        var engine = Path.Combine(Path.GetDirectoryName(Repo.PluginBinary)!, "eip-cni-agent");
         var psi = new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", engine])
         {
             RedirectStandardInput = true, // left open: the engine waits for its stdin, holding nothing yet
@@ -336,7 +336,7 @@ public class HostileNodeTests
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromSeconds(10) && !child.HasExited)
             {
-                if (Comm(child.Id) == "eip-cni-engine" && EipCni.Libc.lstat($"/proc/{child.Id}/environ", out var st) == 0)
+                if (Comm(child.Id) == "eip-cni-agent" && EipCni.Libc.lstat($"/proc/{child.Id}/environ", out var st) == 0)
                 {
                     owner = (uint)st.st_uid;
                     if (owner == 0) break;

@@ -45,6 +45,9 @@ public class MalformedInputTests
                 }
             }
         }
+        // The env is wrong and stdin names a logFile that is no text (a lone surrogate): still the env error (fuzz seed 1, #6602).
+        yield return new("ADD without CNI_NETNS, logFile with a lone surrogate", "ADD",
+            w => [.. "{\"logFile\":\"/tmp/\\udc00\\ud800\","u8, .. Valid(w).AsSpan(1)], 4, ["CNI_NETNS"], new() { ["CNI_NETNS"] = "" });
         foreach (var cmd in new[] { "add", "Add", "FOO", " ADD", "ADD ", "ADD\n", "DELETE", "ADD;DEL", "version" })
             yield return new($"unknown command {cmd.Trim()}|{cmd.Length}", cmd, Valid, 4, ["unknown CNI_COMMAND"]);
         foreach (var id in new[] { "-abc", ".abc", "_abc", "a/b", "../etc", "a b", "a;b", "ab\u00e4", "a\tb", "a:b", "a*b", "a\\b", new string('x', 1025) })

@@ -14,6 +14,22 @@ public sealed class PluginWorld : IDisposable
     public string LogFile => _dir.File("eip-cni.log");
     public string Dir => _dir.Path;
 
+    public string KubeconfigPath => _dir.File("kubeconfig");
+    private bool _kubeconfig;
+
+    /// <summary>A kubeconfig that loads (nothing listens at its server: STATUS and the local checks never connect).</summary>
+    public PluginWorld WithKubeconfig()
+    {
+        File.WriteAllText(KubeconfigPath, """
+            {"apiVersion":"v1","kind":"Config","current-context":"c",
+             "clusters":[{"name":"c","cluster":{"server":"https://127.0.0.1:6443"}}],
+             "contexts":[{"name":"c","context":{"cluster":"c","user":"u"}}],
+             "users":[{"name":"u","user":{"token":"t0ken"}}]}
+            """);
+        _kubeconfig = true;
+        return this;
+    }
+
     public PluginWorld WithEniConf(string json)
     {
         File.WriteAllText(EniConfPath, json);
@@ -34,6 +50,7 @@ public sealed class PluginWorld : IDisposable
             ["logFile"] = LogFile,
             ["capabilities"] = new JsonObject { ["io.kubernetes.cri.pod-annotations"] = true },
         };
+        if (_kubeconfig) conf["kubeconfig"] = KubeconfigPath;
         if (prevResultFile is not null) conf["prevResult"] = Golden(prevResultFile);
         return conf;
     }

@@ -1,3 +1,4 @@
+using EipCni.Cni;
 using System.Text.Json.Nodes;
 using EipCni.Cloud;
 using EipCni.Tests.Support;

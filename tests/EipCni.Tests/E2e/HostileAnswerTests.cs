@@ -8,7 +8,7 @@ using static EipCni.Tests.E2e.FailureE2e;
 namespace EipCni.Tests.E2e;
 
 /// <summary>
-/// The published binaries (eip-cni, then eip-cni-engine) against servers that answer too much: a 200 MB body, a page of
+/// The published binaries (eip-cni, then eip-cni-agent) against servers that answer too much: a 200 MB body, a page of
 /// 300k EIPs, pages without end, a 200 MB metadata answer, a 200 MB pod. Every call must fail with one clear CNI error
 /// inside its budget and a peak RSS (eip-cni and the engine, measured by GNU time) of at most 64 MB.
 /// </summary>

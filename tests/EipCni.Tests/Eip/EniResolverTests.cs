@@ -121,7 +121,7 @@ public class EniResolverTests
     public async Task The_cache_never_follows_a_link_planted_at_a_predictable_temp_name()
     {
         using var dir = new TempDir();
-        var state = EipCni.State.PrivateFiles.EnsureDirectory(dir.File("state"));
+        var state = EipCni.PrivateFiles.EnsureDirectory(dir.File("state"));
         var victim = dir.File("victim");
         File.WriteAllText(victim, "precious");
         var victimMode = File.GetUnixFileMode(victim);

@@ -1,3 +1,4 @@
+using EipCni.Cni;
 using EipCni.Eip;
 
 namespace EipCni.Tests.Eip;

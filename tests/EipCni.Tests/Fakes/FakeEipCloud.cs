@@ -1,3 +1,4 @@
+using EipCni.Cni;
 using System.Globalization;
 using EipCni.Cloud;
 

@@ -1,3 +1,4 @@
+using EipCni.Cni;
 using EipCni.Cloud;
 
 namespace EipCni.Tests.Fakes;

@@ -17,7 +17,7 @@ public static class NativePlugin
 
     /// <summary>
     /// Like <see cref="Invoke(IDictionary{string, string}, string, TimeSpan?)"/>, under GNU time: also the peak RSS in
-    /// KiB of eip-cni and of the eip-cni-engine it ran (wait4 reports the largest of a process and its reaped children).
+    /// KiB of eip-cni and of the eip-cni-agent it ran (wait4 reports the largest of a process and its reaped children).
     /// </summary>
     public static (ProcessResult Result, long PeakRssKiB) InvokeMeasured(IDictionary<string, string> env, string stdin, TimeSpan? timeout = null)
     {

@@ -137,8 +137,7 @@ public class EngineRegressionTests
         using var world = new EngineWorld();
         var stdout = new MemoryStream();
 
-        var exit = new Plugin(n => env.GetValueOrDefault(n), new MemoryStream(Encoding.UTF8.GetBytes(stdin)), stdout,
-            engineFactory: _ => world.NewEngine()).Run();
+        var exit = new CniSkel(n => env.GetValueOrDefault(n), new MemoryStream(Encoding.UTF8.GetBytes(stdin)), stdout, new EipCni.Plugin.EipPlugin(new InProcessEngine(_ => world.NewEngine()))).Run();
 
         Assert.Equal(1, exit);
         using var error = JsonDocument.Parse(stdout.ToArray());
