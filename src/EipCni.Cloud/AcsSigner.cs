@@ -3,9 +3,6 @@ using System.Text;
 
 namespace EipCni.Cloud;
 
-/// <summary>The pieces of one ACS3-HMAC-SHA256 signature; <see cref="Signature"/> and <see cref="Authorization"/> are secrets-adjacent and never logged.</summary>
-public readonly record struct AcsSignature(string CanonicalRequest, string SignedHeaders, string StringToSign, string Signature, string Authorization);
-
 /// <summary>Alibaba Cloud request signature V3 (ACS3-HMAC-SHA256), see docs/cloud-api.md §2.</summary>
 public static class AcsSigner
 {

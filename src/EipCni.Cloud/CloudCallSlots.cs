@@ -2,26 +2,6 @@ using System.Globalization;
 
 namespace EipCni.Cloud;
 
-/// <summary>Limits how many cloud calls run at once; a held slot is released by disposing it.</summary>
-public interface ICloudCallGate
-{
-    /// <summary>Waits for a slot within <paramref name="cancellationToken"/> (throws <see cref="OperationCanceledException"/> when it fires).</summary>
-    ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>No limit (tests, read-only tools).</summary>
-public sealed class UnlimitedCloudCallGate : ICloudCallGate
-{
-    public static readonly UnlimitedCloudCallGate Instance = new();
-    public ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable>(NoSlot.Instance);
-
-    private sealed class NoSlot : IDisposable
-    {
-        public static readonly NoSlot Instance = new();
-        public void Dispose() { }
-    }
-}
-
 /// <summary>
 /// Node-wide cap on concurrent mutating cloud calls, shared by every eip-cni process: N lock files
 /// <c>&lt;stateDir&gt;/locks/cloud-slot-K.lock</c>; holding one's lock is holding a slot. The kernel frees the

@@ -26,10 +26,3 @@ public interface IEipCloud
     /// <summary>Adds or overwrites tags on EIPs.</summary>
     Task<string> TagResourcesAsync(IReadOnlyList<string> allocationIds, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken cancellationToken);
 }
-
-/// <summary>ECS ENI lookup, used when the metadata service cannot tell which ENI owns a pod IP.</summary>
-public interface INetworkInterfaceLookup
-{
-    /// <summary>Every ENI matching the query (all pages).</summary>
-    Task<IReadOnlyList<NetworkInterface>> DescribeNetworkInterfacesAsync(NetworkInterfaceQuery query, CancellationToken cancellationToken);
-}

@@ -6,32 +6,6 @@ using EipCni.Http;
 
 namespace EipCni.Cloud;
 
-/// <summary>One ENI of this instance as the metadata service describes it.</summary>
-public sealed record MetadataEni(string Mac, string NetworkInterfaceId, string PrimaryIpAddress, IReadOnlyList<string> PrivateIpv4s);
-
-/// <summary>The ECS instance metadata service (read-only facts about this node).</summary>
-public interface IInstanceMetadata
-{
-    /// <summary>The trimmed text at <c>/latest/meta-data/{path}</c>.</summary>
-    Task<string> GetAsync(string path, CancellationToken cancellationToken);
-    Task<string> GetRegionIdAsync(CancellationToken cancellationToken);
-    Task<string> GetInstanceIdAsync(CancellationToken cancellationToken);
-    Task<string> GetVpcIdAsync(CancellationToken cancellationToken);
-    /// <summary>MACs of every ENI attached to this instance.</summary>
-    Task<IReadOnlyList<string>> GetMacsAsync(CancellationToken cancellationToken);
-    Task<MetadataEni> GetEniAsync(string mac, CancellationToken cancellationToken);
-}
-
-/// <summary>Timeouts and retries of <see cref="InstanceMetadata"/>: the service is local, so short.</summary>
-public sealed record MetadataSettings
-{
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
-    public int Attempts { get; init; } = 3;
-    public TimeSpan Backoff { get; init; } = TimeSpan.FromMilliseconds(100);
-    /// <summary>Hardened-mode token lifetime asked for (1–21600 s); the token is reused for half of it.</summary>
-    public TimeSpan TokenTtl { get; init; } = TimeSpan.FromSeconds(21600);
-}
-
 /// <summary>
 /// Metadata client in hardened mode: a token from <c>PUT /latest/api/token</c> goes with every GET, a 401 gets a
 /// fresh token, 429 and 5xx are retried. If the token endpoint does not exist (403/404/405) it falls back to plain GETs.
@@ -98,17 +72,8 @@ public sealed class InstanceMetadata : IInstanceMetadata
         CloudException? last = null;
         for (var attempt = 1; attempt <= _settings.Attempts; attempt++)
         {
-            if (attempt > 1)
-            {
-                try
-                {
-                    await Task.Delay(_settings.Backoff * (1 << (attempt - 2)), _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw last!;
-                }
-            }
+            if (attempt > 1 && !await _settings.Policy.WaitAsync(attempt - 1, null, _time, cancellationToken).ConfigureAwait(false))
+                throw last!;
             try
             {
                 var token = await GetTokenAsync(cancellationToken).ConfigureAwait(false);

@@ -9,24 +9,6 @@ using EipCni.Http;
 
 namespace EipCni.Cloud;
 
-/// <summary>Retry and timeout settings of <see cref="OpenApiClient"/>.</summary>
-public sealed record RetrySettings
-{
-    /// <summary>Each attempt's own limit (also bounded by the caller's budget).</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>First backoff; it doubles per attempt up to <see cref="BackoffMax"/>, with jitter.</summary>
-    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(300);
-
-    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(8);
-
-    /// <summary>A safety net for callers without a deadline; normally the budget ends retries first.</summary>
-    public int MaxAttempts { get; init; } = 10;
-
-    /// <summary>Upper bound on a server's <c>x-acs-retry-after</c> (the official SDK caps it at 120 s too).</summary>
-    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(120);
-}
-
 /// <summary>
 /// Sends Alibaba Cloud RPC calls: POST to the endpoint, every parameter in the query, empty body, signed with V3;
 /// retries retryable failures with jittered exponential backoff inside the caller's budget.
@@ -88,10 +70,10 @@ public sealed class OpenApiClient
             catch (CloudException e)
             {
                 last = e;
-                if (!e.IsRetryable || attempt >= _settings.MaxAttempts) throw;
+                if (!e.IsRetryable || !_settings.Policy.MayRetry(attempt)) throw;
             }
 
-            var delay = Backoff(attempt, last.RetryAfter);
+            var delay = _settings.Policy.Delay(attempt, last.RetryAfter);
             _log.Write(LogLevel.Warn, "cloud call failed, retrying", ("action", call.Action), ("code", last.Code),
                 ("httpStatus", last.HttpStatus), ("requestId", last.RequestId), ("attempt", attempt), ("delayMs", delay));
             try
@@ -259,19 +241,6 @@ public sealed class OpenApiClient
         // Built as a string so nothing re-encodes the query after it was signed.
         var text = $"{endpoint.Scheme}://{endpoint.Authority}/";
         return new Uri(canonicalQuery.Length == 0 ? text : text + "?" + canonicalQuery);
-    }
-
-    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
-    {
-        if (retryAfter is { } asked && asked > TimeSpan.Zero)
-        {
-            var capped = asked < _settings.MaxRetryAfter ? asked : _settings.MaxRetryAfter;
-            return capped + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * 0.1 * capped.TotalMilliseconds);
-        }
-        var exp = _settings.BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
-        var ceiling = Math.Min(exp, _settings.BackoffMax.TotalMilliseconds);
-        // Equal jitter: half fixed, half random, so concurrent plugins spread out but still back off.
-        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
     }
 
     private static T ParseSuccess<T>(string action, int status, byte[] body, JsonTypeInfo<T> type)

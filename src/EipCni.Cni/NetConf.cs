@@ -3,12 +3,6 @@ using System.Text.Json;
 
 namespace EipCni.Cni;
 
-/// <summary>Cloud endpoint overrides from the plugin config (null = the region's VPC-internal default).</summary>
-public sealed record EndpointOverrides(Uri? Vpc, Uri? Ecs, Uri? Sts, Uri? Metadata);
-
-/// <summary>One attachment the runtime still considers valid (CNI 1.1 GC).</summary>
-public sealed record ValidAttachment(string ContainerId, string IfName);
-
 /// <summary>
 /// The plugin's entry in the conflist, parsed once into typed options with defaults (README, "Plugin config").
 /// Unknown keys are ignored; a known key with a wrong type or value is code 7 naming the key and value.

@@ -6,9 +6,6 @@ using EipCni.State;
 
 namespace EipCni.Eip;
 
-/// <summary>The ENI that owns a pod IP, and that ENI's primary IP (a binding to it reads back with an empty PrivateIpAddress).</summary>
-public sealed record EniBinding(string NetworkInterfaceId, string PrimaryIp, string? Mac);
-
 /// <summary>
 /// Finds the ENI of a pod IP: the instance metadata service first (local, fast), ECS DescribeNetworkInterfaces as the
 /// fallback (metadata can lag behind a freshly assigned secondary IP). Answers are cached in the state dir and
@@ -127,6 +124,3 @@ public sealed class EniResolver
         }
     }
 }
-
-[JsonSerializable(typeof(Dictionary<string, EniBinding>))]
-internal sealed partial class EniCacheJsonContext : JsonSerializerContext;

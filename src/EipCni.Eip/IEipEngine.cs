@@ -2,9 +2,6 @@ using EipCni.Cni;
 
 namespace EipCni.Eip;
 
-/// <summary>Everything one verb needs to know about the call: the parsed config, eni_conf, env and the log.</summary>
-public sealed record AttachmentContext(NetConf Conf, EniConf EniConf, CniInvocation Invocation, ILog Log);
-
 /// <summary>
 /// The EIP work behind the CNI verbs. The plugin only calls it when there may be something to do, so a pod without
 /// an EIP never pays for the cloud or Kubernetes clients.

@@ -2,20 +2,6 @@ using System.Buffers;
 
 namespace EipCni.Http;
 
-/// <summary>An answer longer than its reader allows. Nothing past the limit was read.</summary>
-public sealed class AnswerTooLargeException : Exception
-{
-    public AnswerTooLargeException(int limit, long? announced)
-        : base(announced is { } n
-            ? $"the answer announces {AnswerLimits.Size(n)} (Content-Length), more than the {AnswerLimits.Size(limit)} allowed"
-            : $"the answer is larger than the {AnswerLimits.Size(limit)} allowed")
-    {
-        Limit = limit;
-    }
-
-    public int Limit { get; }
-}
-
 /// <summary>
 /// Reads an HTTP answer's body with a cap: a Content-Length over the cap is refused before a byte is read, and
 /// reading stops one byte past the cap otherwise (chunked answers). The caller disposes the response, which closes

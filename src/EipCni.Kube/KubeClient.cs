@@ -139,10 +139,10 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
                 throw GaveUp(last, method, path, attempt, e);
             }
 
-            if (attempt >= _options.MaxAttempts)
+            if (!_options.Policy.MayRetry(attempt))
                 throw last.WithAttempts(attempt, "gave up", null);
 
-            var delay = Backoff(attempt, retryAfter);
+            var delay = _options.Policy.Delay(attempt, retryAfter);
             _log.Write(LogLevel.Warn, "kubernetes call failed, retrying",
                 ("method", method.Method), ("path", path), ("status", last.StatusCode), ("reason", last.Reason),
                 ("attempt", attempt), ("delayMs", (long)delay.TotalMilliseconds));
@@ -160,16 +160,6 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
     private static KubeException GaveUp(KubeException? last, HttpMethod method, string path, int attempt, OperationCanceledException e) =>
         last?.WithAttempts(attempt, "the budget of this CNI call ran out", e)
         ?? new KubeException(0, "Timeout", "deadline reached before the API server answered", method.Method, path, attempt, e);
-
-    /// <summary>Jittered exponential backoff, or the server's Retry-After (capped) when it gave one.</summary>
-    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
-    {
-        if (retryAfter is { } server) return server < _options.MaxRetryAfter ? server : _options.MaxRetryAfter;
-        var ceiling = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        ceiling = Math.Min(ceiling, _options.MaxBackoff.TotalMilliseconds);
-        // "Equal jitter": half fixed, half random, so parallel plugins on a node spread out but never retry at once.
-        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
-    }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
     {

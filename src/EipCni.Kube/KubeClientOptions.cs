@@ -1,3 +1,5 @@
+using EipCni.Http;
+
 namespace EipCni.Kube;
 
 /// <summary>Tuning for <see cref="KubeClient"/>. The overall budget is the CancellationToken of each call.</summary>
@@ -14,6 +16,8 @@ public sealed class KubeClientOptions
 
     /// <summary>Upper bound for a server's Retry-After, so one answer cannot park the call for minutes.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    public RetryPolicy Policy => new(MaxAttempts, InitialBackoff, MaxBackoff, MaxRetryAfter);
 
     /// <summary>Node name, written as source.host and reportingInstance of events.</summary>
     public string? NodeName { get; init; }

@@ -264,6 +264,3 @@ public sealed class Journal
         _directoryEnsured = _directoryVerified = true;
     }
 }
-
-/// <summary>A journal record that could not be read, and where it was moved.</summary>
-public sealed record QuarantinedRecord(string Path, string MovedTo, string Problem);

@@ -61,6 +61,3 @@ public static class ConfigFile
     private static ConfigFileException TooLarge(string path, int maxBytes) =>
         new($"{path} is larger than the limit of {Limit(maxBytes)}");
 }
-
-/// <summary>A configuration file that is not a regular file or is over its size limit (the message names it and the limit).</summary>
-public sealed class ConfigFileException(string message) : IOException(message);

@@ -248,6 +248,3 @@ public static class PrivateFiles
             + "and nobody else may have been able to write to it; check what is in it, then fix it (chown, chmod 0700) or remove it");
     }
 }
-
-/// <summary>A file under the state dir that eip-cni cannot have written that way (a link, a FIFO, too large, exposed).</summary>
-public sealed class UnexpectedFileException(string message) : IOException(message);

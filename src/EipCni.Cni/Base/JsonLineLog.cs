@@ -3,26 +3,6 @@ using Tmds.Linux;
 
 namespace EipCni;
 
-/// <summary>Severity of a log line.</summary>
-public enum LogLevel { Debug = 0, Info = 1, Warn = 2, Error = 3 }
-
-/// <summary>Structured logging seam: JSON lines in a file, never stdout (stdout carries the CNI result).</summary>
-public interface ILog
-{
-    bool IsEnabled(LogLevel level);
-
-    /// <summary>Writes one line. Fields must never carry secrets (keys, tokens, signatures).</summary>
-    void Write(LogLevel level, string message, params (string Key, object? Value)[] fields);
-}
-
-/// <summary>A log that drops everything (tests, and when the log file cannot be opened).</summary>
-public sealed class NullLog : ILog
-{
-    public static readonly NullLog Instance = new();
-    public bool IsEnabled(LogLevel level) => false;
-    public void Write(LogLevel level, string message, params (string Key, object? Value)[] fields) { }
-}
-
 /// <summary>
 /// Appends JSON lines to a file shared by every plugin process on the node: each line is one <c>write(2)</c> on a
 /// descriptor opened with <c>O_APPEND</c>, so the kernel puts every line at the end of the file, whole.
