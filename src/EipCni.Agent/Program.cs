@@ -18,6 +18,6 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_COMMAND")))
 if (!AgentHandOff.EnterAsChild(Environment.GetEnvironmentVariable))
     return AgentHandOff.ParentGone; // the parent died before the request could take effect
 
-using var stdin = Console.OpenStandardInput();
-using var stdout = Console.OpenStandardOutput();
+using var stdin = FdStream.StandardInput();
+using var stdout = FdStream.StandardOutput();
 return new CniSkel(Environment.GetEnvironmentVariable, stdin, stdout, new EipPlugin(new InProcessEngine(EngineComposition.Create))).Run();

@@ -124,7 +124,7 @@ public sealed class CniSkel
     {
         // Written whole or not at all: a failure half-way must not leave half a result in front of the error JSON.
         var result = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var w = new Utf8JsonWriter(result, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(result, ReadableJson.Indented))
             PrevResult.WriteWithVersion(w, conf.PrevResult!.Value, conf.CniVersion);
         _stdout.Write(result.WrittenSpan);
         _stdout.Write("\n"u8);
@@ -178,7 +178,7 @@ public sealed class CniSkel
                 if (v != "0.1.0") version = v; // echo what the caller speaks, as the spec asks
             }
         }
-        using var w = new Utf8JsonWriter(_stdout);
+        using var w = new Utf8JsonWriter(_stdout, ReadableJson.Compact);
         w.WriteStartObject();
         w.WriteString("cniVersion", version);
         w.WriteStartArray("supportedVersions");

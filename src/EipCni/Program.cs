@@ -1,3 +1,4 @@
+using EipCni;
 using EipCni.Cni;
 using EipCni.Plugin;
 
@@ -7,6 +8,6 @@ using EipCni.Plugin;
 if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_COMMAND")))
     return AgentProcess.ExecCommandLine(args);
 
-using var stdin = Console.OpenStandardInput();
-using var stdout = Console.OpenStandardOutput();
+using var stdin = FdStream.StandardInput();
+using var stdout = FdStream.StandardOutput();
 return new CniSkel(Environment.GetEnvironmentVariable, stdin, stdout, new EipPlugin(new AgentProcess(stdout))).Run();
