@@ -11,17 +11,15 @@ namespace KubeSim.Tests;
 public sealed class KubeSimServer : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _stderr;
     private readonly HttpClient _admin;
 
     /// <summary>Options that make time-bound behaviour quick to observe: 1 s tokens without leeway, bookmarks every 0.3 s, a 20-change history.</summary>
     public static readonly string[] TestOptions =
         ["--min-token-seconds", "1", "--token-leeway-seconds", "0", "--bookmark-seconds", "0.3", "--watch-history", "20"];
 
-    private KubeSimServer(Process process, JsonNode ready, StringBuilder stderr)
+    private KubeSimServer(Process process, JsonNode ready)
     {
         _process = process;
-        _stderr = stderr;
         Url = ready["url"]!.GetValue<string>();
         CaFile = ready["caFile"]!.GetValue<string>();
         Dir = ready["dir"]!.GetValue<string>();
@@ -54,7 +52,7 @@ public sealed class KubeSimServer : IAsyncDisposable
             if (!process.HasExited) process.Kill();
             lock (stderr) throw new InvalidOperationException("KubeSim did not print its ready line. stderr:\n" + stderr);
         }
-        return new KubeSimServer(process, JsonNode.Parse(line)!, stderr);
+        return new KubeSimServer(process, JsonNode.Parse(line)!);
     }
 
     /// <summary>A client that checks the server certificate against the simulator's CA with its own chain build; bearer token optional.</summary>
@@ -103,11 +101,6 @@ public sealed class KubeSimServer : IAsyncDisposable
         }
     }
 
-    public string Stderr
-    {
-        get { lock (_stderr) return _stderr.ToString(); }
-    }
-
     public async ValueTask DisposeAsync()
     {
         _admin.Dispose();
@@ -117,21 +110,3 @@ public sealed class KubeSimServer : IAsyncDisposable
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }
 }
-
-/// <summary>One simulator for the collection, started with <see cref="KubeSimServer.TestOptions"/>.</summary>
-public sealed class KubeSimFixture : IAsyncLifetime
-{
-    private KubeSimServer? _server;
-
-    public KubeSimServer Server => _server ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync() => _server = await KubeSimServer.StartAsync(KubeSimServer.TestOptions);
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null) await _server.DisposeAsync();
-    }
-}
-
-[CollectionDefinition("kubesim")]
-public sealed class KubeSimCollection : ICollectionFixture<KubeSimFixture>;

@@ -3,9 +3,6 @@ using System.Text.Json.Nodes;
 
 namespace KubeSim;
 
-/// <summary>What the request handlers share: the state, the options, the credentials and the server's lifetime.</summary>
-public sealed record Sim(SimOptions Options, SimStore Store, ServiceAccountTokens Tokens, AccessRules Access, Authenticator Auth, CancellationToken Stopping);
-
 /// <summary>
 /// The front of every API request (not /_sim/): authentication, authorization, injected faults, errors answered as Status objects,
 /// and the recording of the request with the identity that made it.
@@ -103,15 +100,4 @@ public sealed class ApiGateway(Sim sim)
         if (error.RetryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString();
         await context.Response.WriteAsync(error.ToStatus().ToJsonString(Wire.Options));
     }
-}
-
-/// <summary>JSON as the apiserver writes it: quotes as \", not \u0022.</summary>
-public static class Wire
-{
-    public static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>A handler that returns its result: without this, a lambda returning Task&lt;IResult&gt; binds as a RequestDelegate and its result is dropped.</summary>
-    public static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
-
-    public static IResult Json(JsonNode node, int code = 200) => Results.Content(node.ToJsonString(Options), "application/json", null, code);
 }

@@ -39,9 +39,6 @@ public sealed class ResourceType
     public string ApiVersion => Group.Length == 0 ? "v1" : $"{Group}/v1";
     public string ListKind => Kind + "List";
 
-    /// <summary>The field selector labels the apiserver accepts for this type (its field label conversion function).</summary>
-    public IEnumerable<string> FieldLabels => _fieldDefaults.Keys;
-
     /// <summary>The canonical label for a selector label ("spec.host" is the pods' old name of "spec.nodeName"), or null when unsupported.</summary>
     public string? CanonicalFieldLabel(string label) =>
         _fieldAliases.TryGetValue(label, out var canonical) ? canonical : _fieldDefaults.ContainsKey(label) ? label : null;

@@ -5,13 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace KubeSim;
 
-/// <summary>What a service account token says: who, for which audiences, until when, and the pod it is bound to (if any).</summary>
-public sealed record TokenClaims(string Namespace, string ServiceAccount, string ServiceAccountUid, IReadOnlyList<string> Audiences,
-    DateTimeOffset IssuedAt, DateTimeOffset Expiry, string? PodName, string? PodUid)
-{
-    public string User => $"system:serviceaccount:{Namespace}:{ServiceAccount}";
-}
-
 /// <summary>
 /// Mints and reads service account tokens: ES256 JWTs with the claims the apiserver puts in them (iss, sub, aud, exp, iat, nbf and the
 /// kubernetes.io object), signed by a key made at start. Reading checks the signature only; expiry, audience and the service account's

@@ -4,12 +4,6 @@ using System.Text.Json.Nodes;
 
 namespace KubeSim;
 
-/// <summary>The list options a client can send: selectors, resourceVersion semantics and paging.</summary>
-public sealed record ListQuery(FieldSelector Fields, LabelSelector Labels, string? ResourceVersion, string? ResourceVersionMatch, int? Limit, string? Continue);
-
-/// <summary>The parts of DeleteOptions the simulator honours.</summary>
-public sealed record DeleteOptions(long? GracePeriodSeconds, string? PreconditionUid, string? PreconditionResourceVersion);
-
 public sealed partial class SimStore
 {
     // Metadata a client may set through update and patch; everything else in metadata is the server's.
@@ -108,7 +102,7 @@ public sealed partial class SimStore
     public static long ParseVersion(string? text)
     {
         if (long.TryParse(text, System.Globalization.NumberStyles.None, null, out var rv)) return rv;
-        throw ApiError.Invalid("", "", "", ("resourceVersion", "FieldValueInvalid", $"Invalid value: \"{text}\": strconv.ParseUint: parsing \"{text}\": invalid syntax"));
+        throw ApiError.BadRequest($"resourceVersion: Invalid value: \"{text}\": strconv.ParseUint: parsing \"{text}\": invalid syntax");
     }
 
     /// <summary>POST: name or generateName, no resourceVersion, validation, 409 AlreadyExists; 201 with uid, creationTimestamp and a resourceVersion.</summary>
