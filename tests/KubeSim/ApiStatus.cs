@@ -5,19 +5,22 @@ namespace KubeSim;
 /// <summary>An API error answered as a meta/v1 Status object, shaped like the real kube-apiserver's.</summary>
 public sealed class ApiError : Exception
 {
-    public ApiError(int code, string reason, string message, JsonObject? details = null, int? retryAfterSeconds = null)
+    public ApiError(int code, string reason, string message, JsonObject? details = null, int? retryAfterSeconds = null, JsonObject? metadata = null)
         : base(message)
     {
         Code = code;
         Reason = reason;
         Details = details;
         RetryAfterSeconds = retryAfterSeconds;
+        Metadata = metadata;
     }
 
     public int Code { get; }
     public string Reason { get; }
     public JsonObject? Details { get; }
     public int? RetryAfterSeconds { get; }
+    /// <summary>The Status's list metadata (a 410 for a stale continue token carries a fresh one).</summary>
+    public JsonObject? Metadata { get; }
 
     public JsonObject ToStatus()
     {
@@ -25,7 +28,7 @@ public sealed class ApiError : Exception
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
+            ["metadata"] = Metadata?.DeepClone() ?? new JsonObject(),
             ["status"] = "Failure",
             ["message"] = Message,
             ["reason"] = Reason,
@@ -52,10 +55,44 @@ public sealed class ApiError : Exception
     public static ApiError AlreadyExists(string resource, string name, string group = "") =>
         new(409, "AlreadyExists", $"{Qualified(resource, group)} \"{name}\" already exists", NameDetails(name, resource, group));
 
-    public static ApiError Conflict(string resource, string name, string group = "") =>
-        new(409, "Conflict",
-            $"Operation cannot be fulfilled on {Qualified(resource, group)} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-            NameDetails(name, resource, group));
+    public static ApiError Conflict(string resource, string name, string group = "",
+        string why = "the object has been modified; please apply your changes to the latest version and try again") =>
+        new(409, "Conflict", $"Operation cannot be fulfilled on {Qualified(resource, group)} \"{name}\": {why}", NameDetails(name, resource, group));
+
+    /// <summary>A DeleteOptions precondition that does not hold: the storage layer's Conflict.</summary>
+    public static ApiError PreconditionFailed(string resource, string name, string group, string field, string wanted, string actual) =>
+        Conflict(resource, name, group, $"Precondition failed: {field} in precondition: {wanted}, {field} in object meta: {actual}");
+
+    /// <summary>The watch cache no longer holds the changes after this resourceVersion (sent as a watch ERROR event or a list 410).</summary>
+    public static ApiError Expired(string message, JsonObject? metadata = null) => new(410, "Expired", message, null, null, metadata);
+
+    /// <summary>A resourceVersion the server has not reached, after the apiserver's 3 s wait for it.</summary>
+    public static ApiError TooLargeResourceVersion(long wanted, long current) =>
+        new(504, "Timeout", $"Too large resource version: {wanted}, current: {current}",
+            new JsonObject
+            {
+                ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+                ["retryAfterSeconds"] = 1,
+            }, 1);
+
+    public static ApiError MethodNotAllowed() => new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", new JsonObject());
+
+    /// <summary>What a DELETE of a type that does not return the deleted object answers.</summary>
+    public static JsonObject Success(string resource, string group, string name, string? uid)
+    {
+        var details = new JsonObject { ["name"] = name };
+        if (group.Length > 0) details["group"] = group;
+        details["kind"] = resource;
+        if (uid is not null) details["uid"] = uid;
+        return new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = "Success",
+            ["details"] = details,
+        };
+    }
 
     public static ApiError Invalid(string kind, string name, string group, params (string Field, string Reason, string Message)[] causes)
     {
@@ -80,16 +117,18 @@ public sealed class ApiError : Exception
 
     public static ApiError Unauthorized() => new(401, "Unauthorized", "Unauthorized");
 
-    public static ApiError Forbidden(string user, string verb, string resource, string group, string ns, string? name)
+    /// <summary>The authorizer's denial. The subject names the resource without its subresource; the reason names both.</summary>
+    public static ApiError Forbidden(string user, string verb, string resource, string subresource, string group, string ns, string? name)
     {
-        var subject = name is null ? Qualified(resource, group) : $"{Qualified(resource, group)} \"{name}\"";
+        var subject = string.IsNullOrEmpty(name) ? Qualified(resource, group) : $"{Qualified(resource, group)} \"{name}\"";
         var details = new JsonObject();
-        if (name is not null) details["name"] = name;
+        if (!string.IsNullOrEmpty(name)) details["name"] = name;
         if (group.Length > 0) details["group"] = group;
         details["kind"] = resource;
+        var what = subresource.Length == 0 ? resource : $"{resource}/{subresource}";
+        var scope = ns.Length == 0 ? "at the cluster scope" : $"in the namespace \"{ns}\"";
         return new(403, "Forbidden",
-            $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" in the namespace \"{ns}\"",
-            details);
+            $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{what}\" in API group \"{group}\" {scope}", details);
     }
 
     public static ApiError RouteNotFound() =>

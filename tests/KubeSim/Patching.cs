@@ -19,7 +19,7 @@ public static class Patching
         return result;
     }
 
-    // Merge keys of the core/v1 Pod lists that are merged element-wise (from the patchMergeKey tags of k8s.io/api/core/v1).
+    // Merge keys of the core/v1 Pod and Node lists that are merged element-wise (from the patchMergeKey tags of k8s.io/api/core/v1).
     private static readonly Dictionary<string, string> MergeKeys = new()
     {
         ["conditions"] = "type",
@@ -36,6 +36,7 @@ public static class Patching
         ["hostIPs"] = "ip",
         ["imagePullSecrets"] = "name",
         ["resourceClaims"] = "name",
+        ["addresses"] = "type",
     };
 
     // Lists of scalars merged as sets (patchStrategy "merge" without a key).

@@ -130,7 +130,7 @@ public sealed class KubeSimProtocolTests : IAsyncLifetime, IDisposable
         AssertStatus(body, 401, "Unauthorized");
 
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _sim.Token);
-        var (missing, missingBody) = await Send("GET", "/api/v1/nodes");
+        var (missing, missingBody) = await Send("GET", "/api/v1/namespaces/ns/secrets");
         Assert.Equal(HttpStatusCode.NotFound, missing);
         AssertStatus(missingBody, 404, "NotFound");
     }
