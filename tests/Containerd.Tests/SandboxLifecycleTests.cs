@@ -13,7 +13,7 @@ public sealed class SandboxLifecycleTests(ITestOutputHelper output)
     {
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var net = new CniNetwork("10.252.1.0/24");
-        net.WriteConflist();
+        net.WriteChain();
         await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
         output.WriteLine($"{ctrd.Version.RuntimeName} {ctrd.Version.RuntimeVersion} (CRI {ctrd.Version.RuntimeApiVersion}), snapshotter {ctrd.Snapshotter}, up in {ctrd.StartupTime.TotalMilliseconds:0} ms");
 
@@ -46,7 +46,7 @@ public sealed class SandboxLifecycleTests(ITestOutputHelper output)
     {
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var net = new CniNetwork("10.252.2.0/24");
-        net.WriteConflist();
+        net.WriteChain();
         await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
 
         var image = await ctrd.Cri.ImageStatusAsync(PauseImage.Name, budget.Token);

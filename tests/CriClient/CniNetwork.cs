@@ -70,11 +70,12 @@ public sealed class CniNetwork : IDisposable
     }
 
     /// <summary>
-    /// Writes the conflist as an installer should: a temporary file the runtime does not load (a dot name without a
+    /// Writes the conflist of bridge then <paramref name="chained"/> as an installer should: a temporary file the runtime does not load (a dot name without a
     /// CNI extension) renamed over the target, so the runtime never reads half a file.
     /// </summary>
-    public void WriteConflist(params JsonObject[] chained) => WriteConflist(Conflist(chained));
+    public void WriteChain(params JsonObject[] chained) => WriteConflist(Conflist(chained));
 
+    /// <summary>Writes <paramref name="conflist"/> as is, by the same rename.</summary>
     public void WriteConflist(JsonObject conflist)
     {
         var temp = Path.Combine(ConfDir, ".tmp-" + Guid.NewGuid().ToString("N")[..8]);

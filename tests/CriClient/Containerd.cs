@@ -88,6 +88,7 @@ public sealed class Containerd : IAsyncDisposable
             budget.CancelAfter(options.StartTimeout);
             started.Version = await started.WaitForCriAsync(budget.Token);
             await started.ImportAsync(await archive, budget.Token);
+            if (options.RequireNetworkReady) await started.WaitForNetworkReadyAsync(budget.Token);
             started.StartupTime = clock.Elapsed;
             return started;
         }
@@ -119,6 +120,20 @@ public sealed class Containerd : IAsyncDisposable
                 }
             }
             await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>Waits until the CRI has loaded a CNI config; the runtime's reason goes into the error (e.g. a conflist it cannot parse).</summary>
+    public async Task WaitForNetworkReadyAsync(CancellationToken ct)
+    {
+        RuntimeCondition? ready = null;
+        try
+        {
+            while ((ready = await Cri.NetworkReadyAsync(ct)) is not { Status: true }) await Task.Delay(50, ct);
+        }
+        catch (OperationCanceledException) when (ready is not null)
+        {
+            throw new InvalidOperationException($"the CRI never reported NetworkReady: {ready.Reason}: {ready.Message}");
         }
     }
 

@@ -12,6 +12,12 @@ public sealed record ContainerdOptions
     /// <summary>How many conflists the CRI loads from the conf dir (the first ones by file name); kubelet setups use 1.</summary>
     public int CniMaxConfNum { get; init; } = 1;
 
+    /// <summary>
+    /// Start waits until the CRI reports NetworkReady (a CNI config loaded), as a kubelet waits before it runs pods;
+    /// false for a test that installs the conflist after containerd is up.
+    /// </summary>
+    public bool RequireNetworkReady { get; init; } = true;
+
     /// <summary>Budget for containerd to boot and serve the CRI, and for the image import.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -35,7 +35,7 @@ public sealed class CriRuntime : IDisposable
             },
         };
         // gRPC needs an http:// address; the host is never resolved, the handler dials the socket.
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, ThrowOperationCanceledOnCancellation = true });
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);
         Images = new ImageService.ImageServiceClient(_channel);
     }
@@ -52,6 +52,14 @@ public sealed class CriRuntime : IDisposable
 
     public async Task<VersionResponse> VersionAsync(CancellationToken ct = default) =>
         await Runtime.VersionAsync(new VersionRequest { Version = "v1" }, Options(ct));
+
+    /// <summary>The runtime's conditions (RuntimeReady, NetworkReady); <paramref name="verbose"/> adds its info documents.</summary>
+    public async Task<StatusResponse> StatusAsync(bool verbose = false, CancellationToken ct = default) =>
+        await Runtime.StatusAsync(new StatusRequest { Verbose = verbose }, Options(ct));
+
+    /// <summary>The NetworkReady condition, as the kubelet reads it to mark the node ready (null when the runtime reports none).</summary>
+    public async Task<RuntimeCondition?> NetworkReadyAsync(CancellationToken ct = default) =>
+        (await StatusAsync(ct: ct)).Status.Conditions.FirstOrDefault(c => c.Type == "NetworkReady");
 
     /// <summary>
     /// Runs a pod sandbox the way the kubelet does (metadata, hostname, log directory, labels and annotations, Linux

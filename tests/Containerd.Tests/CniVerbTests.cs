@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using CriClient;
+using Xunit.Abstractions;
+
+namespace ContainerdTests;
+
+/// <summary>Which CNI verbs containerd calls, when, and with what: a recording plugin chained after bridge.</summary>
+public sealed class CniVerbTests(ITestOutputHelper output)
+{
+    [ContainerdFact]
+    public async Task Run_calls_ADD_once_stop_and_remove_each_call_DEL_and_nothing_else_is_called()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var net = new CniNetwork("10.252.3.0/24");
+        var recorder = CniRecorder.Install(net.BinDir, "cni-recorder", Path.Combine(net.Dir, "calls.jsonl"));
+        net.WriteChain(recorder.PluginConfig(podAnnotations: true));
+        await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+
+        var uid = Guid.NewGuid().ToString();
+        var id = await ctrd.Cri.RunPodSandboxAsync("web-0", "default", uid,
+            new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true" }, ct: budget.Token);
+        var netns = await ctrd.NetnsPathAsync(id, budget.Token);
+        var podIp = await ctrd.Cri.PodIpAsync(id, budget.Token);
+
+        var add = Assert.Single(recorder.Calls());
+        Assert.Equal("ADD", add.Command);
+        Assert.Equal(id, add.ContainerId);
+        Assert.Equal(netns, add.Netns);
+        Assert.Equal("eth0", add.IfName);
+        Assert.Equal("default", add.Arg("K8S_POD_NAMESPACE"));
+        Assert.Equal("web-0", add.Arg("K8S_POD_NAME"));
+        Assert.Equal(id, add.Arg("K8S_POD_INFRA_CONTAINER_ID"));
+        Assert.Equal(uid, add.Arg("K8S_POD_UID"));
+        // The declared capability brings every pod annotation, so a chained plugin needs no API-server call.
+        var annotations = add.Config?["runtimeConfig"]?["io.kubernetes.cri.pod-annotations"]?.AsObject();
+        Assert.Equal("true", (string?)annotations?["network.alibabacloud.com/pod-with-eip"]);
+        // The chained plugin gets bridge's result, whose address is what the kubelet then reports.
+        Assert.Equal(podIp + "/24", (string?)add.Config?["prevResult"]?["ips"]?[0]?["address"]);
+
+        await ctrd.Cri.StopPodSandboxAsync(id, budget.Token);
+        var afterStop = recorder.Calls().Skip(1).ToList();
+        output.WriteLine("after stop: " + string.Join(",", afterStop.Select(c => c.Command)));
+        var stopDel = Assert.Single(afterStop);
+        Assert.Equal("DEL", stopDel.Command);
+        Assert.Equal(netns, stopDel.Netns);
+        Assert.NotNull(stopDel.Config?["prevResult"]); // libcni's cached ADD result
+        Assert.Equal("true", (string?)stopDel.Config?["runtimeConfig"]?["io.kubernetes.cri.pod-annotations"]?["network.alibabacloud.com/pod-with-eip"]);
+
+        await ctrd.Cri.RemovePodSandboxAsync(id, budget.Token);
+        var afterRemove = recorder.Calls().Skip(2).ToList();
+        output.WriteLine("after remove: " + string.Join(",", afterRemove.Select(c => c.Command)));
+        // containerd 1.6 tears the network down again on remove: the namespace is gone and the cached result with it.
+        var removeDel = Assert.Single(afterRemove);
+        Assert.Equal("DEL", removeDel.Command);
+        Assert.Equal(id, removeDel.ContainerId);
+        Assert.Equal("", removeDel.Netns);
+        Assert.Null(removeDel.Config?["prevResult"]);
+
+        Assert.DoesNotContain(recorder.Verbs(), v => v is "CHECK" or "GC" or "STATUS" or "VERSION");
+    }
+
+    [ContainerdFact]
+    public async Task A_failing_chained_ADD_fails_RunPodSandbox_with_the_plugin_message_and_leaves_no_address()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var net = new CniNetwork("10.252.4.0/24");
+        var recorder = CniRecorder.Install(net.BinDir, "cni-recorder", Path.Combine(net.Dir, "calls.jsonl"));
+        var failing = Path.Combine(net.BinDir, "cni-fail");
+        File.WriteAllText(failing, """
+            #!/bin/sh
+            cat >/dev/null
+            [ "$CNI_COMMAND" = ADD ] || exit 0
+            echo '{"cniVersion":"1.0.0","code":11,"msg":"no EIP for you","details":"simulated"}'
+            exit 1
+            """.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(failing, (UnixFileMode)0b111_101_101);
+        net.WriteChain(recorder.PluginConfig(), new JsonObject { ["type"] = "cni-fail" });
+        await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+            ctrd.Cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: budget.Token));
+        output.WriteLine(error.Status.Detail);
+        Assert.Contains("no EIP for you", error.Status.Detail);
+
+        // containerd rolls the failed ADD back with DEL on the whole chain, then forgets the sandbox.
+        var verbs = recorder.Verbs();
+        output.WriteLine("recorder saw: " + string.Join(",", verbs));
+        Assert.Equal("ADD", verbs[0]);
+        Assert.Contains("DEL", verbs);
+        Assert.Empty(net.Reservations());
+        Assert.Empty(await ctrd.Cri.ListPodSandboxAsync(ct: budget.Token));
+    }
+}
