@@ -18,7 +18,6 @@ public sealed class Containerd : IAsyncDisposable
     private const string K8sNamespace = "k8s.io";
 
     private readonly Process _process;
-    private readonly HashSet<string> _netnsPaths = [];
 
     private Containerd(string dir, Process process, string snapshotter, CriRuntime cri)
     {
@@ -175,7 +174,6 @@ public sealed class Containerd : IAsyncDisposable
                 using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 foreach (var sandbox in await Cri.ListPodSandboxAsync(ct: budget.Token))
                 {
-                    if (await NetnsPathAsync(sandbox.Id, budget.Token) is { } netns) _netnsPaths.Add(netns);
                     await Cri.StopPodSandboxAsync(sandbox.Id, budget.Token);
                     await Cri.RemovePodSandboxAsync(sandbox.Id, budget.Token);
                 }
@@ -187,11 +185,6 @@ public sealed class Containerd : IAsyncDisposable
         }
         Cri.Dispose();
         await TearDownAsync(Dir, _process.Id, _process);
-        foreach (var netns in _netnsPaths.Where(File.Exists))
-        {
-            HostCommand.Unmount(netns);
-            try { File.Delete(netns); } catch (IOException) { }
-        }
         _process.Dispose();
     }
 
@@ -204,7 +197,7 @@ public sealed class Containerd : IAsyncDisposable
         return namespaces?.FirstOrDefault(n => (string?)n?["type"] == "network")?["path"]?.GetValue<string>() is { Length: > 0 } p ? p : null;
     }
 
-    /// <summary>Stops the daemon and removes by force its containers, shims, mounts and the directory.</summary>
+    /// <summary>Stops the daemon and removes by force its containers, their network namespaces, shims, mounts and the directory.</summary>
     private static async Task TearDownAsync(string dir, int? containerdPid, Process? process = null)
     {
         if (containerdPid is { } pid && IsOurContainerd(pid, dir))
@@ -216,12 +209,22 @@ public sealed class Containerd : IAsyncDisposable
         }
 
         // Containers the daemon left running: runc's state is ours (the runtime option Root), one directory per namespace.
+        // A running sandbox still holds the network namespace the CRI made for it; runc's state names it.
         var runcRoot = Path.Combine(dir, "state", "runc");
+        var netnsPaths = new List<string>();
         if (Directory.Exists(runcRoot))
         {
             foreach (var nsRoot in Directory.GetDirectories(runcRoot))
             foreach (var container in Directory.GetDirectories(nsRoot))
+            {
+                netnsPaths.AddRange(NetnsOfRuncState(Path.Combine(container, "state.json")));
                 await HostCommand.RunAsync("runc", ["--root", nsRoot, "delete", "--force", Path.GetFileName(container)], TimeSpan.FromSeconds(10));
+            }
+        }
+        foreach (var netns in netnsPaths.Where(File.Exists))
+        {
+            HostCommand.Unmount(netns);
+            try { File.Delete(netns); } catch (IOException) { }
         }
 
         // Shims outlive the daemon by design; ours name our socket on their command line.
@@ -237,6 +240,22 @@ public sealed class Containerd : IAsyncDisposable
         // Deepest first: snapshots, rootfs and shm mounts under root/ and state/.
         foreach (var mount in MountsUnder(dir).OrderByDescending(m => m.Length)) HostCommand.Unmount(mount);
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The CRI's network namespaces (bind mounts named cni-*) a runc container joined, from its state.json.</summary>
+    private static IEnumerable<string> NetnsOfRuncState(string stateJson)
+    {
+        try
+        {
+            var namespaces = JsonNode.Parse(File.ReadAllText(stateJson))?["config"]?["namespaces"]?.AsArray() ?? [];
+            return namespaces.Where(n => (string?)n?["type"] == "NEWNET").Select(n => (string?)n?["path"] ?? "")
+                .Where(p => Path.GetFileName(p).StartsWith("cni-", StringComparison.Ordinal) && Path.GetDirectoryName(p) is "/var/run/netns" or "/run/netns")
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Cleans up after harness runs whose test process is gone (killed before it could dispose).</summary>

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using CriClient;
+using Xunit.Abstractions;
+
+namespace ContainerdTests;
+
+/// <summary>
+/// How containerd follows the conf dir: what an installer that rewrites the conflist (temp file, then rename over the
+/// target) can rely on.
+/// </summary>
+public sealed class ConfReloadTests(ITestOutputHelper output)
+{
+    [ContainerdFact]
+    public async Task A_conflist_renamed_over_the_active_one_is_used_by_the_next_RunPodSandbox()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var net = new CniNetwork("10.252.5.0/24");
+        var a = CniRecorder.Install(net.BinDir, "record-a", Path.Combine(net.Dir, "a.jsonl"));
+        var b = CniRecorder.Install(net.BinDir, "record-b", Path.Combine(net.Dir, "b.jsonl"));
+        net.WriteChain(a.PluginConfig());
+        await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+
+        var first = await ctrd.Cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: budget.Token);
+        Assert.Equal(["ADD"], a.Verbs());
+
+        // A temporary file without a CNI extension is never loaded, however long it sits there.
+        var staged = Path.Combine(net.ConfDir, ".tmp-staged");
+        File.WriteAllText(staged, net.Conflist(b.PluginConfig()).ToJsonString());
+        await Task.Delay(500, budget.Token);
+        Assert.Contains("record-a", await LoadedConfigAsync(ctrd, budget.Token));
+        File.Delete(staged);
+
+        var clock = Stopwatch.StartNew();
+        net.WriteChain(b.PluginConfig());
+        while (!(await LoadedConfigAsync(ctrd, budget.Token)).Contains("record-b")) await Task.Delay(5, budget.Token);
+        output.WriteLine($"the CRI showed the renamed conflist {clock.Elapsed.TotalMilliseconds:0} ms after the rename");
+
+        var second = await ctrd.Cri.RunPodSandboxAsync("web-1", "default", Guid.NewGuid().ToString(), ct: budget.Token);
+        Assert.Equal(["ADD"], b.Verbs());
+        Assert.Equal(second, b.Calls()[0].ContainerId);
+        Assert.Equal(["ADD"], a.Verbs());
+
+        // Teardown follows the config loaded now, not the one the sandbox was set up with.
+        await ctrd.Cri.StopPodSandboxAsync(first, budget.Token);
+        output.WriteLine($"stopping the first sandbox: record-a saw {string.Join(",", a.Verbs())}, record-b saw {string.Join(",", b.Verbs())}");
+        Assert.Equal(["ADD"], a.Verbs());
+        Assert.Equal(["ADD", "DEL"], b.Verbs());
+        Assert.Equal(first, b.Calls()[1].ContainerId);
+    }
+
+    [ContainerdFact]
+    public async Task A_sandbox_run_right_after_the_rename_gets_the_new_chain_within_seconds()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var net = new CniNetwork("10.252.6.0/24");
+        var a = CniRecorder.Install(net.BinDir, "record-a", Path.Combine(net.Dir, "a.jsonl"));
+        var b = CniRecorder.Install(net.BinDir, "record-b", Path.Combine(net.Dir, "b.jsonl"));
+        net.WriteChain(a.PluginConfig());
+        await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+
+        // The reload runs on containerd's own goroutine after an inotify event: measure, do not assume, the gap.
+        var clock = Stopwatch.StartNew();
+        net.WriteChain(b.PluginConfig());
+        var attempts = 0;
+        while (b.Verbs().Count == 0)
+        {
+            attempts++;
+            var id = await ctrd.Cri.RunPodSandboxAsync($"web-{attempts}", "default", Guid.NewGuid().ToString(), ct: budget.Token);
+            await ctrd.Cri.StopPodSandboxAsync(id, budget.Token);
+            await ctrd.Cri.RemovePodSandboxAsync(id, budget.Token);
+        }
+        output.WriteLine($"sandboxes run before one got the new chain: {attempts}; {clock.Elapsed.TotalMilliseconds:0} ms after the rename; record-a saw {string.Join(",", a.Verbs())}");
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The CNI config the CRI has loaded, as its verbose Status shows it.</summary>
+    private static async Task<string> LoadedConfigAsync(Containerd ctrd, CancellationToken ct) =>
+        (await ctrd.Cri.StatusAsync(verbose: true, ct)).Info.GetValueOrDefault("cniconfig", "");
+}

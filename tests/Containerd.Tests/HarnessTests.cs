@@ -1,0 +1,81 @@
+using CriClient;
+
+namespace ContainerdTests;
+
+/// <summary>The harness itself: a test that ends with sandboxes still running leaves nothing behind.</summary>
+public sealed class HarnessTests
+{
+    [ContainerdFact]
+    public async Task Dispose_tears_down_running_sandboxes_the_daemon_its_shims_mounts_and_namespaces()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var net = new CniNetwork("10.252.7.0/24");
+        var recorder = CniRecorder.Install(net.BinDir, "cni-recorder", Path.Combine(net.Dir, "calls.jsonl"));
+        net.WriteChain(recorder.PluginConfig());
+        var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+        string dir = ctrd.Dir, socket = ctrd.SocketPath;
+        var pid = ctrd.Pid;
+        var netns = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var id = await ctrd.Cri.RunPodSandboxAsync($"web-{i}", "default", Guid.NewGuid().ToString(), ct: budget.Token);
+            netns.Add((await ctrd.NetnsPathAsync(id, budget.Token))!);
+        }
+        Assert.Equal(2, net.Reservations().Count);
+        Assert.NotEmpty(Mounts(dir));
+
+        await ctrd.DisposeAsync();
+
+        Assert.Empty(net.Reservations()); // each sandbox went through DEL, as on a drained node
+        Assert.Equal(["ADD", "ADD", "DEL", "DEL", "DEL", "DEL"], recorder.Verbs().Order().ToArray());
+        Assert.All(netns, n => Assert.False(File.Exists(n), n));
+        Assert.False(Directory.Exists(dir));
+        Assert.Empty(Mounts(dir));
+        Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(dir));
+        Assert.DoesNotContain(Directory.GetDirectories("/proc"), p => CmdlineOf(p).Contains(socket));
+    }
+
+    [ContainerdFact]
+    public async Task Dispose_after_containerd_died_still_removes_its_containers_shims_mounts_and_namespaces()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var net = new CniNetwork("10.252.8.0/24");
+        net.WriteChain();
+        var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+        string dir = ctrd.Dir, socket = ctrd.SocketPath;
+        var id = await ctrd.Cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: budget.Token);
+        var netns = (await ctrd.NetnsPathAsync(id, budget.Token))!;
+        var pause = Assert.Single(ContainersOf(socket));
+
+        System.Diagnostics.Process.GetProcessById(ctrd.Pid).Kill(); // SIGKILL: no shutdown, shims and containers stay
+        await ctrd.DisposeAsync();
+
+        Assert.DoesNotContain(Directory.GetDirectories("/proc"), p => CmdlineOf(p).Contains(socket));
+        Assert.False(Directory.Exists(pause), "the pause process outlived the harness");
+        Assert.False(File.Exists(netns), netns);
+        Assert.Empty(Mounts(dir));
+        Assert.False(Directory.Exists(dir));
+    }
+
+    private static string CmdlineOf(string procDir)
+    {
+        try { return File.ReadAllText(Path.Combine(procDir, "cmdline")); }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    /// <summary>The containers (pause processes) whose shim serves the containerd on <paramref name="socket"/>.</summary>
+    private static List<string> ContainersOf(string socket)
+    {
+        var shims = Directory.GetDirectories("/proc").Where(p => CmdlineOf(p).Contains(socket)).Select(Path.GetFileName).ToHashSet();
+        return Directory.GetDirectories("/proc").Where(p =>
+        {
+            try { return File.ReadLines(Path.Combine(p, "status")).FirstOrDefault(l => l.StartsWith("PPid:")) is { } l && shims.Contains(l[5..].Trim()); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+        }).ToList();
+    }
+
+    private static List<string> Mounts(string dir) =>
+        File.ReadLines("/proc/self/mountinfo").Where(l => l.Contains(dir, StringComparison.Ordinal)).ToList();
+}
