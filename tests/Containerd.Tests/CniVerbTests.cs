@@ -10,17 +10,17 @@ public sealed class CniVerbTests(ITestOutputHelper output)
     [ContainerdFact]
     public async Task Run_calls_ADD_once_stop_and_remove_each_call_DEL_and_nothing_else_is_called()
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        using var net = new CniNetwork("10.252.3.0/24");
-        var recorder = CniRecorder.Install(net.BinDir, "cni-recorder", Path.Combine(net.Dir, "calls.jsonl"));
-        net.WriteChain(recorder.PluginConfig(podAnnotations: true));
-        await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+        await using var node = new TestNode("10.252.3.0/24");
+        var recorder = node.Recorder("cni-recorder");
+        node.Net.WriteChain(recorder.PluginConfig(podAnnotations: true));
+        var cri = await node.StartAsync();
+        var ct = node.Ct;
 
         var uid = Guid.NewGuid().ToString();
-        var id = await ctrd.Cri.RunPodSandboxAsync("web-0", "default", uid,
-            new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true" }, ct: budget.Token);
-        var netns = await ctrd.NetnsPathAsync(id, budget.Token);
-        var podIp = await ctrd.Cri.PodIpAsync(id, budget.Token);
+        var id = await cri.RunPodSandboxAsync("web-0", "default", uid,
+            new Dictionary<string, string> { ["network.alibabacloud.com/pod-with-eip"] = "true" }, ct: ct);
+        var netns = await node.Containerd.NetnsPathAsync(id, ct);
+        var podIp = await cri.PodIpAsync(id, ct);
 
         var add = Assert.Single(recorder.Calls());
         Assert.Equal("ADD", add.Command);
@@ -37,7 +37,7 @@ public sealed class CniVerbTests(ITestOutputHelper output)
         // The chained plugin gets bridge's result, whose address is what the kubelet then reports.
         Assert.Equal(podIp + "/24", (string?)add.Config?["prevResult"]?["ips"]?[0]?["address"]);
 
-        await ctrd.Cri.StopPodSandboxAsync(id, budget.Token);
+        await cri.StopPodSandboxAsync(id, ct);
         var afterStop = recorder.Calls().Skip(1).ToList();
         output.WriteLine("after stop: " + string.Join(",", afterStop.Select(c => c.Command)));
         var stopDel = Assert.Single(afterStop);
@@ -46,7 +46,7 @@ public sealed class CniVerbTests(ITestOutputHelper output)
         Assert.NotNull(stopDel.Config?["prevResult"]); // libcni's cached ADD result
         Assert.Equal("true", (string?)stopDel.Config?["runtimeConfig"]?["io.kubernetes.cri.pod-annotations"]?["network.alibabacloud.com/pod-with-eip"]);
 
-        await ctrd.Cri.RemovePodSandboxAsync(id, budget.Token);
+        await cri.RemovePodSandboxAsync(id, ct);
         var afterRemove = recorder.Calls().Skip(2).ToList();
         output.WriteLine("after remove: " + string.Join(",", afterRemove.Select(c => c.Command)));
         // containerd 1.6 tears the network down again on remove: the namespace is gone and the cached result with it.
@@ -62,9 +62,9 @@ public sealed class CniVerbTests(ITestOutputHelper output)
     [ContainerdFact]
     public async Task A_failing_chained_ADD_fails_RunPodSandbox_with_the_plugin_message_and_leaves_no_address()
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        using var net = new CniNetwork("10.252.4.0/24");
-        var recorder = CniRecorder.Install(net.BinDir, "cni-recorder", Path.Combine(net.Dir, "calls.jsonl"));
+        await using var node = new TestNode("10.252.4.0/24");
+        var recorder = node.Recorder("cni-recorder");
+        var net = node.Net;
         var failing = Path.Combine(net.BinDir, "cni-fail");
         File.WriteAllText(failing, """
             #!/bin/sh
@@ -75,10 +75,11 @@ public sealed class CniVerbTests(ITestOutputHelper output)
             """.ReplaceLineEndings("\n") + "\n");
         File.SetUnixFileMode(failing, (UnixFileMode)0b111_101_101);
         net.WriteChain(recorder.PluginConfig(), new JsonObject { ["type"] = "cni-fail" });
-        await using var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+        var cri = await node.StartAsync();
+        var ct = node.Ct;
 
         var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
-            ctrd.Cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: budget.Token));
+            cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: ct));
         output.WriteLine(error.Status.Detail);
         Assert.Contains("no EIP for you", error.Status.Detail);
 
@@ -88,6 +89,6 @@ public sealed class CniVerbTests(ITestOutputHelper output)
         Assert.Equal("ADD", verbs[0]);
         Assert.Contains("DEL", verbs);
         Assert.Empty(net.Reservations());
-        Assert.Empty(await ctrd.Cri.ListPodSandboxAsync(ct: budget.Token));
+        Assert.Empty(await cri.ListPodSandboxAsync(ct: ct));
     }
 }

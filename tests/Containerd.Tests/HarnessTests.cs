@@ -8,18 +8,18 @@ public sealed class HarnessTests
     [ContainerdFact]
     public async Task Dispose_tears_down_running_sandboxes_the_daemon_its_shims_mounts_and_namespaces()
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        using var net = new CniNetwork("10.252.7.0/24");
-        var recorder = CniRecorder.Install(net.BinDir, "cni-recorder", Path.Combine(net.Dir, "calls.jsonl"));
+        await using var node = new TestNode("10.252.7.0/24");
+        var (recorder, net, ct) = (node.Recorder("cni-recorder"), node.Net, node.Ct);
         net.WriteChain(recorder.PluginConfig());
-        var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+        await node.StartAsync();
+        var ctrd = node.Containerd;
         string dir = ctrd.Dir, socket = ctrd.SocketPath;
         var pid = ctrd.Pid;
         var netns = new List<string>();
         for (var i = 0; i < 2; i++)
         {
-            var id = await ctrd.Cri.RunPodSandboxAsync($"web-{i}", "default", Guid.NewGuid().ToString(), ct: budget.Token);
-            netns.Add((await ctrd.NetnsPathAsync(id, budget.Token))!);
+            var id = await ctrd.Cri.RunPodSandboxAsync($"web-{i}", "default", Guid.NewGuid().ToString(), ct: ct);
+            netns.Add((await ctrd.NetnsPathAsync(id, ct))!);
         }
         Assert.Equal(2, net.Reservations().Count);
         Assert.NotEmpty(Mounts(dir));
@@ -38,13 +38,13 @@ public sealed class HarnessTests
     [ContainerdFact]
     public async Task Dispose_after_containerd_died_still_removes_its_containers_shims_mounts_and_namespaces()
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        using var net = new CniNetwork("10.252.8.0/24");
-        net.WriteChain();
-        var ctrd = await Containerd.StartAsync(net.BinDir, net.ConfDir, ct: budget.Token);
+        await using var node = new TestNode("10.252.8.0/24");
+        node.Net.WriteChain();
+        await node.StartAsync();
+        var (ctrd, ct) = (node.Containerd, node.Ct);
         string dir = ctrd.Dir, socket = ctrd.SocketPath;
-        var id = await ctrd.Cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: budget.Token);
-        var netns = (await ctrd.NetnsPathAsync(id, budget.Token))!;
+        var id = await ctrd.Cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: ct);
+        var netns = (await ctrd.NetnsPathAsync(id, ct))!;
         var pause = Assert.Single(ContainersOf(socket));
 
         System.Diagnostics.Process.GetProcessById(ctrd.Pid).Kill(); // SIGKILL: no shutdown, shims and containers stay

@@ -18,6 +18,7 @@ public sealed class Containerd : IAsyncDisposable
     private const string K8sNamespace = "k8s.io";
 
     private readonly Process _process;
+    private bool _disposed;
 
     private Containerd(string dir, Process process, string snapshotter, CriRuntime cri)
     {
@@ -167,6 +168,8 @@ public sealed class Containerd : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             try
