@@ -55,4 +55,17 @@ public sealed class SandboxLifecycleTests(ITestOutputHelper output)
         Assert.Contains(await cri.ListImagesAsync(ct), i => i.Id == image.Id);
         Assert.DoesNotContain("PullImage", node.Containerd.ReadLog());
     }
+
+    [ContainerdFact]
+    public async Task The_native_snapshotter_serves_where_overlayfs_cannot()
+    {
+        await using var node = new TestNode("10.252.10.0/24", new ContainerdOptions { Snapshotter = "native" });
+        node.Net.WriteChain();
+        var cri = await node.StartAsync();
+
+        var id = await cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: node.Ct);
+        Assert.True(node.Net.Contains(await cri.PodIpAsync(id, node.Ct)));
+        var snapshots = Path.Combine(node.Containerd.Dir, "root", "io.containerd.snapshotter.v1.native", "snapshots");
+        Assert.NotEmpty(Directory.GetDirectories(snapshots)); // the image's layer and the sandbox's rootfs
+    }
 }
