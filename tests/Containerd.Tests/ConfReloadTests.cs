@@ -71,6 +71,23 @@ public sealed class ConfReloadTests(ITestOutputHelper output)
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
     }
 
+    [ContainerdFact]
+    public async Task A_conflist_written_after_start_makes_the_network_ready()
+    {
+        await using var node = new TestNode("10.252.11.0/24", new ContainerdOptions { RequireNetworkReady = false });
+        var cri = await node.StartAsync();
+        var ready = await cri.NetworkReadyAsync(node.Ct);
+        output.WriteLine($"empty conf dir: NetworkReady={ready?.Status} {ready?.Reason}: {ready?.Message}");
+        Assert.False(ready?.Status);
+
+        var clock = Stopwatch.StartNew();
+        node.Net.WriteChain();
+        await node.Containerd.WaitForNetworkReadyAsync(node.Ct);
+        output.WriteLine($"NetworkReady {clock.Elapsed.TotalMilliseconds:0} ms after the conflist appeared");
+        var id = await cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: node.Ct);
+        Assert.True(node.Net.Contains(await cri.PodIpAsync(id, node.Ct)));
+    }
+
     /// <summary>The CNI config the CRI has loaded, as its verbose Status shows it.</summary>
     private static async Task<string> LoadedConfigAsync(CriRuntime cri, CancellationToken ct) =>
         (await cri.StatusAsync(verbose: true, ct)).Info.GetValueOrDefault("cniconfig", "");
