@@ -91,4 +91,51 @@ public sealed class CniVerbTests(ITestOutputHelper output)
         Assert.Empty(net.Reservations());
         Assert.Empty(await cri.ListPodSandboxAsync(ct: ct));
     }
+
+    [ContainerdFact]
+    public async Task A_failing_DEL_fails_StopPodSandbox_until_it_succeeds_but_a_not_found_error_counts_as_success_and_leaks_the_rest()
+    {
+        await using var node = new TestNode("10.252.12.0/24");
+        var recorder = node.Recorder("cni-recorder");
+        var net = node.Net;
+        var delError = Path.Combine(net.Dir, "del-error"); // while it exists, DEL fails with its text as the message
+        var flaky = Path.Combine(net.BinDir, "cni-flaky-del");
+        File.WriteAllText(flaky, $$"""
+            #!/bin/sh
+            input=$(cat)
+            case "$CNI_COMMAND" in
+              ADD) printf '%s' "$input" | jq -c '.prevResult' ;;
+              DEL) if [ -f '{{delError}}' ]; then
+                     jq -nc --arg msg "$(cat '{{delError}}')" '{cniVersion: "1.0.0", code: 11, msg: $msg}'; exit 1
+                   fi ;;
+            esac
+            """.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(flaky, (UnixFileMode)0b111_101_101);
+        net.WriteChain(recorder.PluginConfig(), new JsonObject { ["type"] = "cni-flaky-del" });
+        var cri = await node.StartAsync();
+        var ct = node.Ct;
+
+        var id = await cri.RunPodSandboxAsync("web-0", "default", Guid.NewGuid().ToString(), ct: ct);
+        File.WriteAllText(delError, "EIP unbind pending");
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => cri.StopPodSandboxAsync(id, ct));
+        output.WriteLine("StopPodSandbox: " + error.Status.Detail);
+        Assert.Contains("EIP unbind pending", error.Status.Detail);
+        Assert.NotEmpty(net.Reservations()); // DEL runs the chain in reverse: ours failed first, bridge and host-local were never asked
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => cri.RemovePodSandboxAsync(id, ct));
+
+        File.Delete(delError); // the kubelet retries; now DEL succeeds
+        await cri.StopPodSandboxAsync(id, ct);
+        await cri.RemovePodSandboxAsync(id, ct);
+        Assert.Empty(net.Reservations());
+
+        // containerd takes a DEL error whose message says "not found" for success: the sandbox goes, but the plugins
+        // before the failing one never get their DEL, so host-local's address stays reserved for good.
+        var second = await cri.RunPodSandboxAsync("web-1", "default", Guid.NewGuid().ToString(), ct: ct);
+        var ip = await cri.PodIpAsync(second, ct);
+        File.WriteAllText(delError, "attachment not found");
+        await cri.StopPodSandboxAsync(second, ct);
+        await cri.RemovePodSandboxAsync(second, ct);
+        Assert.Empty(await cri.ListPodSandboxAsync(ct: ct));
+        Assert.Equal(second, net.Reservations()[ip]);
+    }
 }
