@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using CriClient.Api;
 using Grpc.Core;
@@ -215,12 +217,14 @@ public sealed class Containerd : IAsyncDisposable
         // A running sandbox still holds the network namespace the CRI made for it; runc's state names it.
         var runcRoot = Path.Combine(dir, "state", "runc");
         var netnsPaths = new List<string>();
+        var shimSockets = new List<string>();
         if (Directory.Exists(runcRoot))
         {
             foreach (var nsRoot in Directory.GetDirectories(runcRoot))
             foreach (var container in Directory.GetDirectories(nsRoot))
             {
                 netnsPaths.AddRange(NetnsOfRuncState(Path.Combine(container, "state.json")));
+                shimSockets.Add(ShimSocket(SocketOf(dir), Path.GetFileName(nsRoot), Path.GetFileName(container)));
                 await HostCommand.RunAsync("runc", ["--root", nsRoot, "delete", "--force", Path.GetFileName(container)], TimeSpan.FromSeconds(10));
             }
         }
@@ -240,10 +244,17 @@ public sealed class Containerd : IAsyncDisposable
                 HostCommand.Signal(shim, HostCommand.SIGKILL);
         }
 
+        // A killed shim cannot remove its socket, which lives outside our directory.
+        foreach (var socket in shimSockets.Where(File.Exists)) File.Delete(socket);
+
         // Deepest first: snapshots, rootfs and shm mounts under root/ and state/.
         foreach (var mount in MountsUnder(dir).OrderByDescending(m => m.Length)) HostCommand.Unmount(mount);
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+
+    /// <summary>Where containerd 1.6 puts a shim's socket: /run/containerd/s/ and the SHA-256 of address/namespace/id.</summary>
+    private static string ShimSocket(string address, string ns, string id) =>
+        Path.Combine("/run/containerd/s", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.Combine(address, ns, id)))));
 
     /// <summary>The CRI's network namespaces (bind mounts named cni-*) a runc container joined, from its state.json.</summary>
     private static IEnumerable<string> NetnsOfRuncState(string stateJson)
