@@ -57,6 +57,23 @@ public sealed class HarnessTests
         Assert.False(Directory.Exists(dir));
     }
 
+    [ContainerdFact]
+    public async Task A_conflist_the_CRI_cannot_load_fails_start_with_the_CRI_reason_and_leaves_nothing()
+    {
+        await using var node = new TestNode("10.252.13.0/24", new ContainerdOptions { StartTimeout = TimeSpan.FromSeconds(3) });
+        File.WriteAllText(node.Net.ConflistPath, """{"cniVersion": "1.0.0", "plugins": []}""");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(node.StartAsync);
+
+        Assert.Contains("NetworkReady", error.Message);
+        Assert.Contains("cni plugin not initialized", error.Message);
+        Assert.Contains("no name", error.Message); // from containerd's log, quoted in the message
+        var dir = System.Text.RegularExpressions.Regex.Match(error.Message, @"containerd in (\S+) \(removed\)").Groups[1].Value;
+        Assert.StartsWith("/tmp/eipcni-ctrd-", dir);
+        Assert.False(Directory.Exists(dir));
+        Assert.Empty(Mounts(dir));
+    }
+
     private static string CmdlineOf(string procDir)
     {
         try { return File.ReadAllText(Path.Combine(procDir, "cmdline")); }

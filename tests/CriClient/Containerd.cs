@@ -97,11 +97,12 @@ public sealed class Containerd : IAsyncDisposable
         catch (Exception e)
         {
             var log = started?.LogTail(40) ?? "";
-            if (started is not null) await started.DisposeAsync();
+            // No sandbox can exist yet: straight to the forced teardown, no CRI calls to a daemon that may not answer.
+            if (started is not null) await started.DisposeAsync(drainThroughCri: false);
             else await TearDownAsync(dir, containerdPid: null);
             if (e is OperationCanceledException && !ct.IsCancellationRequested)
-                throw new TimeoutException($"containerd did not serve the CRI with the sandbox image within {options.StartTimeout.TotalSeconds:0} s\n{log}", e);
-            throw new InvalidOperationException($"containerd did not start: {e.Message}\n{log}", e);
+                throw new TimeoutException($"containerd in {dir} was not ready within {options.StartTimeout.TotalSeconds:0} s (removed)\n{log}", e);
+            throw new InvalidOperationException($"containerd in {dir} (removed) did not start: {e.Message}\n{log}", e);
         }
     }
 
@@ -168,11 +169,13 @@ public sealed class Containerd : IAsyncDisposable
     /// Tears down like a kubelet leaving the node drained: every sandbox stopped and removed through the CRI (so the CNI
     /// DEL runs), then the daemon stopped and whatever it could not clean removed by force.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => DisposeAsync(drainThroughCri: true);
+
+    private async ValueTask DisposeAsync(bool drainThroughCri)
     {
         if (_disposed) return;
         _disposed = true;
-        if (!_process.HasExited)
+        if (drainThroughCri && !_process.HasExited)
         {
             try
             {
