@@ -2,7 +2,9 @@
 
 # Installs the Debian packages the build and the tests need, only when something is missing.
 ensure_packages() {
-  local pkgs=(clang containernetworking-plugins golang-go golang-github-appc-cni-dev iproute2 hyperfine time)
+  # containerd, runc, jq, gcc and libc6-dev: the CRI tests (a private containerd, a static pause image, a recording plugin).
+  local pkgs=(clang containernetworking-plugins golang-go golang-github-appc-cni-dev iproute2 hyperfine time
+    containerd runc jq gcc libc6-dev)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
