@@ -3,7 +3,7 @@
 # Installs the Debian packages the build and the tests need, only when something is missing.
 ensure_packages() {
   # containerd, runc, jq, gcc and libc6-dev: the CRI tests (a private containerd, a static pause image, a recording plugin).
-  local pkgs=(clang containernetworking-plugins golang-go golang-github-appc-cni-dev iproute2 hyperfine time
+  local pkgs=(clang containernetworking-plugins golang-go golang-github-appc-cni-dev iproute2 hyperfine time valgrind
     containerd runc jq gcc libc6-dev)
   local missing=()
   for p in "${pkgs[@]}"; do

@@ -19,8 +19,9 @@ public class ProjectGraphTests
         ["EipCni.Kube"] = ["EipCni.Cni", "EipCni.Http"],
         ["EipCni.Plugin"] = ["EipCni.Cni", "EipCni.State"],
         ["EipCni.Eip"] = ["EipCni.Plugin", "EipCni.Cloud", "EipCni.Kube"],
+        ["EipCni.Node"] = ["EipCni.Eip"],
         ["EipCni"] = ["EipCni.Plugin"],
-        ["EipCni.Agent"] = ["EipCni.Eip"],
+        ["EipCni.Agent"] = ["EipCni.Node"],
     };
 
     private static string ProjectFile(string name) => Path.Combine(Repo.Root, "src", name, name + ".csproj");
