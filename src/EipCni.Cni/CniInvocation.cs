@@ -39,8 +39,10 @@ public sealed record CniInvocation(
             CniCommand.Del => new[] { "CNI_CONTAINERID", "CNI_IFNAME" }, // containerd sends an empty netns once it is gone
             _ => Array.Empty<string>(),
         };
-        var missing = required.Where(n => string.IsNullOrEmpty(env(n))).ToArray();
-        if (missing.Length > 0)
+        List<string>? missing = null;
+        foreach (var name in required)
+            if (string.IsNullOrEmpty(env(name))) (missing ??= []).Add(name);
+        if (missing is not null)
             throw new CniException(CniCode.InvalidEnvironment, $"required env variables [{string.Join(",", missing)}] missing");
 
         if (required.Length > 0)

@@ -53,7 +53,7 @@ public sealed class CniSkel
             if (CniVersion.IsSupported(version)) resultVersion = version;
             CheckVersion(version, invocation.Command);
             conf = NetConf.Parse(doc.RootElement, invocation.Command);
-            log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.ToString());
+            log = _logFactory(conf.LogFile, conf.LogLevel, invocation.ContainerId.Length > 0 ? invocation.ContainerId : invocation.Command.Name());
             RequirePrevResult(invocation, conf);
 
             var call = new CniCall(invocation, conf, stdin, log);
@@ -163,7 +163,7 @@ public sealed class CniSkel
         var minimum = CniVersion.MinimumFor(command);
         if (!CniVersion.AtLeast(version, minimum))
             throw new CniException(CniCode.IncompatibleVersion, "incompatible CNI versions",
-                $"config version \"{version}\" does not allow {command.ToString().ToUpperInvariant()}; it needs {minimum} or later");
+                $"config version \"{version}\" does not allow {command.Name()}; it needs {minimum} or later");
     }
 
     private void WriteVersion(byte[] stdin)
@@ -221,14 +221,14 @@ public sealed class CniSkel
 
     private ILog SafeDefaultLog(NetConf? conf, CniInvocation? inv, string? fallbackLogFile) =>
         _logFactory(conf?.LogFile ?? fallbackLogFile ?? NetConf.DefaultLogFile, conf?.LogLevel ?? LogLevel.Info,
-            inv is { ContainerId.Length: > 0 } ? inv.ContainerId : inv?.Command.ToString() ?? "unknown");
+            inv is { ContainerId.Length: > 0 } ? inv.ContainerId : inv?.Command.Name() ?? "unknown");
 
     private static void LogOutcome(ILog log, CniInvocation? inv, Stopwatch clock, CniException? error, string summary, Exception? bug = null)
     {
         var level = error is null ? LogLevel.Info : LogLevel.Error;
         if (!log.IsEnabled(level)) return;
         log.Write(level, error is null ? "done" : "failed",
-            ("command", inv?.Command.ToString().ToUpperInvariant()),
+            ("command", inv?.Command.Name()),
             ("containerId", inv?.ContainerId),
             ("ifname", inv?.IfName),
             ("pod", inv is null ? null : $"{inv.Args.PodNamespace}/{inv.Args.PodName}"),

@@ -11,6 +11,8 @@ public static class JsonText
     /// <summary>Null when every string and property name decodes; else where the first one that does not starts.</summary>
     public static string? FirstUndecodableString(ReadOnlySpan<byte> json)
     {
+        // Only a \u escape can spell a lone surrogate: without one (nearly every config) there is nothing to walk.
+        if (json.IndexOf("\\u"u8) < 0) return null;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         while (reader.Read())
         {

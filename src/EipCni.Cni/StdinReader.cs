@@ -8,7 +8,8 @@ public static class StdinReader
 
     public static byte[] ReadAll(Stream input)
     {
-        var buffer = new byte[16 * 1024];
+        // Uninitialized: zeroing 16 KiB that read(2) overwrites anyway cost every pod 1% of its start-up instructions.
+        var buffer = GC.AllocateUninitializedArray<byte>(16 * 1024);
         var length = 0;
         try
         {

