@@ -1,61 +1,81 @@
 #!/usr/bin/env bash
-# Start-up benchmark of the hot path: eip-cni against Debian's Go `portmap` on the same input, in the same run.
-# Prints medians, the ratio, binary size and peak RSS. Usage: scripts/bench.sh [runs]
+# Start-up benchmark of the hot path, and of an ADD with an EIP. Usage: scripts/bench.sh [runs]   (EIP_RUNS=10)
+#  1. Wall time of a pass-through ADD (feature on, pod not asking: what every pod without an EIP pays), against an
+#     empty NativeAOT program that copies stdin to stdout (tests/Bench/EmptyAot, published exactly like eip-cni),
+#     Debian's Go portmap, and /bin/true (the exec floor). Rounds run every command once in a shuffled order, so
+#     machine noise hits all alike. Target: eip-cni <= 1.15x the empty program above the floor.
+#  2. The same as user-space instruction counts (valgrind): deterministic, what the code itself costs.
+#  3. Where eip-cni's instructions go (callgrind on a copy with symbols): loader, runtime, each step of the call.
+#  4. ADD with an EIP against the simulators: time from exec to the first cloud request (target <= 40 ms), and from
+#     the association turning InUse to ADD's exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_packages
-[ -x out/eip-cni ] || scripts/build.sh
+[ -x out/eip-cni ] && [ -x out/eip-cni-agent ] || scripts/build.sh
 
 runs=${1:-300}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+echo "==> publishing the yardstick (tests/Bench/EmptyAot) and a copy of eip-cni with symbols for the breakdown"
+dotnet publish tests/Bench/EmptyAot -c Release -o out/bench -nologo -v quiet | { grep -v "^\s*$" || true; }
+dotnet publish src/EipCni -c Release -o "$work/sym" -p:StripSymbols=false -nologo -v quiet | { grep -v "^\s*$" || true; }
+strip --strip-debug -o "$work/eip-cni-sym" "$work/sym/eip-cni" # valgrind reads the symbol table, not clang's DWARF 5
+
 prev='{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","mac":"00:16:3e:0a:0b:0c","sandbox":"/var/run/netns/bench"}],"ips":[{"interface":0,"address":"10.250.0.9/24","gateway":"10.250.0.1"}],"routes":[{"dst":"0.0.0.0/0"}],"dns":{}}'
-cat > "$work/eip.json" <<JSON
-{"cniVersion":"1.0.0","name":"terway","type":"eip-cni","clusterId":"c1234","eniConfPath":"$work/eni.json","stateDir":"$work/state","logFile":"$work/eip-cni.log","capabilities":{"io.kubernetes.cri.pod-annotations":true},"runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"app":"web"}},"prevResult":$prev}
-JSON
-cat > "$work/portmap.json" <<JSON
-{"cniVersion":"1.0.0","name":"terway","type":"portmap","capabilities":{"portMappings":true},"prevResult":$prev}
+cat > "$work/add.json" <<JSON
+{"cniVersion":"1.0.0","name":"terway","type":"eip-cni","clusterId":"c1234","eniConfPath":"$work/eni.json","stateDir":"$work/state","logFile":"$work/eip-cni.log","capabilities":{"io.kubernetes.cri.pod-annotations":true,"portMappings":true},"runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"app":"web"}},"prevResult":$prev}
 JSON
 echo '{"enable_eip_pool":"true"}' > "$work/eni.json"
-echo '{"cniVersion":"1.0.0"}' > "$work/version.json"
-export CNI_CONTAINERID=bench CNI_NETNS=/var/run/netns/bench CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni
+export CNI_COMMAND=ADD CNI_CONTAINERID=bench CNI_NETNS=/var/run/netns/bench CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni
 export CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0"
+bins=("eip-cni=$PWD/out/eip-cni" "empty-aot=$PWD/out/bench/empty-aot" "portmap=/usr/lib/cni/portmap" "floor=/bin/true")
 
-# hyperfine 1.15 has no --input: both binaries get the same /bin/sh wrapper, so the wrapper cost cancels out.
-wrap() { echo "sh -c 'exec $1 < $2 > /dev/null'"; }
-echo "==> hyperfine: $runs runs each (feature on, pod not asking: the path every pod without an EIP takes)"
-CNI_COMMAND=VERSION hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/version.hf.json" \
-  -n "eip-cni VERSION" "$(wrap "$PWD/out/eip-cni" "$work/version.json")" \
-  -n "portmap VERSION" "$(wrap /usr/lib/cni/portmap "$work/version.json")" >/dev/null
-CNI_COMMAND=ADD hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/add.hf.json" \
-  -n "eip-cni ADD pass-through" "$(wrap "$PWD/out/eip-cni" "$work/eip.json")" \
-  -n "portmap ADD pass-through" "$(wrap /usr/lib/cni/portmap "$work/portmap.json")" \
-  -n "/bin/true (wrapper floor)" "$(wrap /bin/true "$work/portmap.json")" >/dev/null
+echo "==> 1. wall time, pass-through ADD, $runs interleaved rounds"
+node tests/Bench/bench.mjs interleave "$runs" "$work/add.json" "${bins[@]}"
 
-node -e '
-const fs = require("fs");
-for (const f of process.argv.slice(1)) {
-  const r = JSON.parse(fs.readFileSync(f)).results;
-  for (const x of r) console.log(`  ${x.command.padEnd(28)} median ${(x.median*1000).toFixed(2).padStart(6)} ms   mean ${(x.mean*1000).toFixed(2)} ± ${(x.stddev*1000).toFixed(2)} ms`);
-  console.log(`  ratio ${r[0].command} / ${r[1].command}: ${(r[0].median / r[1].median).toFixed(2)}x` +
-    (r[2] ? `   (above the wrapper floor: ${((r[0].median - r[2].median) / (r[1].median - r[2].median)).toFixed(2)}x)` : ""));
-}' "$work/version.hf.json" "$work/add.hf.json"
+echo "==> 2. user-space instructions (valgrind), pass-through ADD"
+declare -A ir
+for b in "${bins[@]}"; do
+  name=${b%%=*}; bin=${b#*=}
+  ir[$name]=$(valgrind --tool=lackey --basic-counts=yes "$bin" < "$work/add.json" 2>&1 >/dev/null | awk '/guest instrs:/ {gsub(",","",$NF); print $NF; exit}')
+  printf "  %-22s %10d instructions\n" "$name" "${ir[$name]}"
+done
+awk -v e="${ir[eip-cni]}" -v z="${ir[empty-aot]}" -v f="${ir[floor]}" -v p="${ir[portmap]}" \
+  'BEGIN { printf "  ratio above the floor: eip-cni / empty-aot = %.2fx, eip-cni / portmap = %.2fx\n", (e-f)/(z-f), (e-f)/(p-f) }'
 
-echo "==> size"
-awk -v a="$(stat -c %s out/eip-cni)" -v b="$(stat -c %s /usr/lib/cni/portmap)" 'BEGIN { printf "  eip-cni %d bytes (%.1f MB), portmap %d bytes (%.1f MB)\n", a, a/1048576, b, b/1048576 }'
-echo "==> peak RSS (/usr/bin/time -v)"
-for b in "$PWD/out/eip-cni:$work/eip.json" "/usr/lib/cni/portmap:$work/portmap.json"; do
-  bin=${b%%:*}; in=${b#*:}
-  rss=$(CNI_COMMAND=ADD /usr/bin/time -v "$bin" < "$in" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}')
-  echo "  $(basename "$bin") ADD: ${rss} KB"
+echo "==> 3. where eip-cni's instructions go (callgrind, inclusive)"
+valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$work/eip-cni-sym" < "$work/add.json" >/dev/null 2>&1
+callgrind_annotate --inclusive=yes "$work/cg" 2>/dev/null > "$work/cg.txt"
+total=$(awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1; exit}' "$work/cg.txt")
+stage() { # label, symbol pattern
+  local n; n=$(grep -E "$2" "$work/cg.txt" | head -1 | awk '{gsub(",","",$1); print $1}')
+  printf "  %-44s %9d  %5.1f%%\n" "$1" "${n:-0}" "$(awk -v a="${n:-0}" -v t="$total" 'BEGIN { print 100*a/t }')"
+}
+printf "  %-44s %9d\n" "total" "$total"
+stage "dynamic loader (relocations, libc)" "rtld.c:_dl_start "
+stage "runtime start (GC, threads, config)" "\?\?\?:RhInitialize "
+stage "  static data of every type" "StartupCodeHelpers__InitializeStatics "
+stage "Main" "\?\?\?:__managed__Main "
+stage "  CNI_* environment" "CniSkel__ReadEnvironment "
+stage "  stdin" "StdinReader__ReadAll "
+stage "  JSON parse" "CniSkel__ParseJson "
+stage "  netconf" "NetConf__Parse "
+stage "  prevResult check" "CniSkel__RequirePrevResult "
+stage "  eni_conf and annotations (EIP verbs)" "EipPlugin__Add "
+stage "  ADD result" "CniSkel__WriteAddResult "
+stage "  log line" "CniSkel__LogOutcome "
+
+echo "==> size and peak RSS"
+for b in "${bins[@]}"; do
+  name=${b%%=*}; bin=${b#*=}
+  rss=$(/usr/bin/time -v "$bin" < "$work/add.json" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}')
+  printf "  %-22s %8d bytes   peak RSS %6d KB\n" "$name" "$(stat -c %s "$bin")" "$rss"
 done
 
 # ---------------------------------------------------------------------------------------------------------------
-# ADD with an EIP against the simulators: 20 ms per cloud call, 1 s association. The floor is what the cloud alone
-# costs: Allocate + Associate + the association itself + one Describe. Target: <= 1.1 x floor + 30 ms.
 latency=20; assoc=1000; eipruns=${EIP_RUNS:-10}
-echo "==> ADD with an EIP against the simulated cloud (${latency} ms per call, ${assoc} ms association), $eipruns runs"
+echo "==> 4. ADD with an EIP against the simulated cloud (${latency} ms per call, ${assoc} ms association), $eipruns runs"
 scripts/aliyun-sim.sh --listen 127.0.0.1:0 --latency-ms $latency --associate-ms $assoc --unassociate-ms 300 --release-ms 100 --throttle off \
   > "$work/cloud.ready" 2> "$work/cloud.log" &
 cloud_pid=$!
@@ -69,28 +89,18 @@ console.log(r.url, r.accessKeyId, r.accessKeySecret, r.enis[0].secondaryIps[4]);
 read -r kube_url kubeconfig <<<"$(node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 console.log(r.url, r.kubeconfig);' "$work/kube.ready")"
+uid=0b6f1c9e-4d2a-4c1e-9a55-3c2d1e0f4a7b
 curl -sk -X POST "$kube_url/_sim/pods" -H 'content-type: application/json' \
-  -d '{"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"default","name":"bench-0","uid":"uid-bench-0"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}' >/dev/null
+  -d "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\",\"name\":\"bench-0\",\"uid\":\"$uid\"},\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}}" >/dev/null
 echo "{\"enable_eip_pool\":\"true\",\"access_key\":\"$ak\",\"access_secret\":\"$sk\",\"region_id\":\"cn-hangzhou\"}" > "$work/eni-eip.json"
 cat > "$work/eip-add.json" <<JSON
-{"cniVersion":"1.0.0","name":"terway","type":"eip-cni","clusterId":"c-bench","eniConfPath":"$work/eni-eip.json","stateDir":"$work/state-eip",
+{"cniVersion":"1.0.0","name":"terway","type":"eip-cni","clusterId":"c-bench","nodeName":"node-1","eniConfPath":"$work/eni-eip.json","stateDir":"$work/state-eip",
  "logFile":"$work/eip-cni-eip.log","kubeconfig":"$kubeconfig","endpoints":{"vpc":"$cloud_url","ecs":"$cloud_url","sts":"$cloud_url","metadata":"$cloud_url"},
  "runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"network.alibabacloud.com/pod-with-eip":"true"}},
  "prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"eth0"}],"ips":[{"interface":0,"address":"$ip/24"}]}}
 JSON
-export CNI_CONTAINERID=bench-eip CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-0;K8S_POD_UID=uid-bench-0"
-# Each timed ADD starts from a released EIP: --prepare runs DEL (untimed) before every run.
-hyperfine -N --warmup 1 --runs "$eipruns" --show-output --export-json "$work/eip.hf.json" \
-  --prepare "sh -c 'CNI_COMMAND=DEL exec $PWD/out/eip-cni < $work/eip-add.json > /dev/null'" \
-  -n "eip-cni ADD with EIP" "sh -c 'CNI_COMMAND=ADD exec $PWD/out/eip-cni < $work/eip-add.json > /dev/null'" >/dev/null
+export CNI_CONTAINERID=bench-eip CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench-0;K8S_POD_UID=$uid"
+node tests/Bench/bench.mjs eip "$eipruns" "$cloud_url" "$PWD/out/eip-cni" "$work/eip-add.json" "$assoc"
 CNI_COMMAND=DEL out/eip-cni < "$work/eip-add.json" >/dev/null
-node -e '
-const fs = require("fs");
-const r = JSON.parse(fs.readFileSync(process.argv[1])).results[0];
-const floor = 3 * Number(process.argv[2]) + Number(process.argv[3]);
-const median = r.median * 1000, target = 1.1 * floor + 30;
-console.log(`  ADD with EIP median ${median.toFixed(0)} ms (min ${(r.min*1000).toFixed(0)}, max ${(r.max*1000).toFixed(0)}); floor ${floor} ms; ` +
-  `ratio ${(median / floor).toFixed(3)}x; target ${target.toFixed(0)} ms: ${median <= target ? "met" : "MISSED"}`);
-' "$work/eip.hf.json" $latency $assoc
 left=$(curl -s "$cloud_url/_sim/eips" | node -e 'const d=JSON.parse(require("fs").readFileSync(0));console.log(d.eips.filter(e=>e.allocatedBy=="api"&&e.status!="Releasing").length)')
 echo "  EIPs left allocated after the bench: $left"

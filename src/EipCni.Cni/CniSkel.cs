@@ -122,6 +122,16 @@ public sealed class CniSkel
     /// <summary>ADD's result is the previous plugin's, in the configured version: this plugin adds no interface or IP.</summary>
     private void WriteAddResult(NetConf conf)
     {
+        var prev = conf.PrevResult!.Value;
+        if (prev.TryGetProperty("cniVersion", out var v) && v.ValueKind == JsonValueKind.String && v.ValueEquals(conf.CniVersion))
+        {
+            // Already in the configured version (as libcni passes it): the previous plugin's bytes, unchanged, in one
+            // write — cheaper than re-serialising every field, for the same document.
+            _stdout.Write(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(prev));
+            _stdout.Write("\n"u8);
+            _stdout.Flush();
+            return;
+        }
         // Written whole or not at all: a failure half-way must not leave half a result in front of the error JSON.
         var result = new System.Buffers.ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(result, ReadableJson.Indented))

@@ -202,13 +202,16 @@ public sealed class OpenApiEndpoint(Simulator sim)
     void Record(long seq, string action, ActionInfo? info, string? accessKeyId, string? signatureVersion, Dictionary<string, string> merged, string? clientToken,
         int status, string? code, string requestId, string method, long ms, bool clientGone)
     {
-        var time = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var now = DateTimeOffset.UtcNow;
+        var time = now.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        // When the request arrived, in Unix milliseconds: scripts/bench.sh times an ADD's first cloud request with it.
+        var receivedAtMs = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerMillisecond - ms;
         var paramsJson = new JsonObject();
         foreach (var (k, v) in merged.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             if (!SecretParams.Contains(k)) paramsJson[k] = v;
         sim.Requests.Add(new JsonObject
         {
-            ["seq"] = seq, ["time"] = time, ["action"] = action, ["mutating"] = info?.Mutating ?? false,
+            ["seq"] = seq, ["time"] = time, ["receivedAtMs"] = receivedAtMs, ["action"] = action, ["mutating"] = info?.Mutating ?? false,
             ["accessKeyId"] = accessKeyId, ["signatureVersion"] = signatureVersion, ["params"] = paramsJson, ["clientToken"] = clientToken,
             ["httpStatus"] = status, ["code"] = code, ["requestId"] = requestId, ["clientGone"] = clientGone, ["ms"] = ms,
         });
