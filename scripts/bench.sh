@@ -19,7 +19,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "==> publishing the yardstick (tests/Bench/EmptyAot) and a copy of eip-cni with symbols for the breakdown"
 dotnet publish tests/Bench/EmptyAot -c Release -o out/bench -nologo -v quiet | { grep -v "^\s*$" || true; }
-dotnet publish src/EipCni -c Release -o "$work/sym" -p:StripSymbols=false -nologo -v quiet | { grep -v "^\s*$" || true; }
+rm -f out/bench/*.dbg # valgrind gives up on a binary with its split debug file next to it
+dotnet publish src/EipCni -c Release -o "$work/sym" -p:StripSymbols=false -p:IntermediateOutputPath="$work/obj/" -nologo -v quiet | { grep -v "^\s*$" || true; }
 strip --strip-debug -o "$work/eip-cni-sym" "$work/sym/eip-cni" # valgrind reads the symbol table, not clang's DWARF 5
 
 prev='{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","mac":"00:16:3e:0a:0b:0c","sandbox":"/var/run/netns/bench"}],"ips":[{"interface":0,"address":"10.250.0.9/24","gateway":"10.250.0.1"}],"routes":[{"dst":"0.0.0.0/0"}],"dns":{}}'
@@ -49,7 +50,7 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$work/eip-cni-sym" < 
 callgrind_annotate --inclusive=yes "$work/cg" 2>/dev/null > "$work/cg.txt"
 total=$(awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1; exit}' "$work/cg.txt")
 stage() { # label, symbol pattern
-  local n; n=$(grep -E "$2" "$work/cg.txt" | head -1 | awk '{gsub(",","",$1); print $1}')
+  local n; n=$(grep -E "$2" "$work/cg.txt" | head -1 | awk '{gsub(",","",$1); print $1}' || true)
   printf "  %-44s %9d  %5.1f%%\n" "$1" "${n:-0}" "$(awk -v a="${n:-0}" -v t="$total" 'BEGIN { print 100*a/t }')"
 }
 printf "  %-44s %9d\n" "total" "$total"
