@@ -81,6 +81,7 @@ internal sealed class AddVerb
         try
         {
             var eni = await Svc.Enis.ResolveAsync(podIp, ct).ConfigureAwait(false);
+            await _core.KubeLoadedAsync().ConfigureAwait(false); // the last local precondition, before any cloud call is recorded
             var existing = Journal.Read(key);
             record = existing ?? new AttachmentRecord
             {

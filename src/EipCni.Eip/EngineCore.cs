@@ -146,10 +146,17 @@ internal sealed class EngineCore
         PrivateFiles.VerifyExisting(Call.StateDir, "networks", Call.Key.Network);
         PrivateFiles.VerifyExisting(Call.StateDir, "locks");
         PrivateFiles.VerifyExisting(Call.StateDir, "credentials");
-        RequireKube();
         _ = Svc.Eip; // composes the cloud clients: invalid options or a half-configured AccessKey fail here (no I/O)
+        // The kubeconfig loads in the background (its CA makes the process load OpenSSL: ~13 ms) while the verb takes its
+        // lock and resolves the ENI; KubeLoadedAsync is awaited before anything is written that names a cloud call.
+        _kubeLoad ??= Task.Run(RequireKube);
         return clusterId;
     }
+
+    private Task? _kubeLoad;
+
+    /// <summary>The kubeconfig check <see cref="RequirePreconditions"/> started; throws its error (7) when it failed.</summary>
+    public Task KubeLoadedAsync() => _kubeLoad ?? Task.Run(RequireKube);
 
     /// <summary>Builds the API server client now (loading the kubeconfig), so an unusable kubeconfig fails before any cloud work.</summary>
     public void RequireKube()

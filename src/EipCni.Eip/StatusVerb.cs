@@ -14,6 +14,7 @@ internal sealed class StatusVerb(EngineCore core)
         try
         {
             core.RequirePreconditions();
+            core.KubeLoadedAsync().GetAwaiter().GetResult();
             PrivateFiles.Probe(core.Call.StateDir);
             return "ready";
         }
