@@ -95,7 +95,7 @@ public sealed class Informer<T> where T : class, IKubeObject
                 mustList = true;
                 continue;
             }
-            catch (Exception e) when (e is KubeException or KubeconfigException or IOException)
+            catch (Exception e) when (e is KubeException or KubeconfigException or IOException or HttpRequestException)
             {
                 failures++;
                 _log.Write(LogLevel.Warn, mustList ? "list failed" : "watch failed", ("watch", _source.Description), ("failures", failures),

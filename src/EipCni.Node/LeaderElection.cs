@@ -222,7 +222,8 @@ public sealed class LeaderElection
     {
         var previous = _observed;
         if (previous?.ResourceVersion != lease.ResourceVersion) _observedAt = stamp;
-        if (previous?.HolderIdentity != lease.HolderIdentity && previous is not null && lease.HolderIdentity != _options.Identity)
+        if (previous is not null && previous.HolderIdentity != lease.HolderIdentity && !string.IsNullOrEmpty(lease.HolderIdentity)
+            && lease.HolderIdentity != _options.Identity)
             _log.Write(LogLevel.Info, "the Lease has a new holder", Fields(("holder", lease.HolderIdentity)));
         Volatile.Write(ref _observed, lease);
     }
