@@ -16,18 +16,9 @@ public sealed class KubeAgentCallsTests : IAsyncLifetime
     public Task InitializeAsync() => _sim.ResetAsync();
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static readonly KubeClientOptions Fast = new()
-    {
-        InitialBackoff = TimeSpan.FromMilliseconds(20),
-        MaxBackoff = TimeSpan.FromMilliseconds(200),
-        RequestTimeout = TimeSpan.FromSeconds(5),
-        NodeName = "node-a",
-        Component = "eip-cni-agent",
-    };
+    private KubeClient Client(EipCni.Kube.Kubeconfig? config = null) => _sim.Client(config);
 
-    private KubeClient Client(EipCni.Kube.Kubeconfig? config = null) => new(config ?? EipCni.Kube.Kubeconfig.Load(_sim.Kubeconfig), NullLog.Instance, Fast);
-
-    private static CancellationToken Budget(double seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+    private static CancellationToken Budget(double seconds = 20) => KubeSimFastFixture.Budget(seconds);
 
     [Fact]
     public async Task GetConfigMap_returns_its_data_or_null()

@@ -16,13 +16,6 @@ public sealed class KubeWatchTests : IAsyncLifetime
     public Task InitializeAsync() => _sim.ResetAsync();
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static readonly KubeClientOptions Fast = new()
-    {
-        InitialBackoff = TimeSpan.FromMilliseconds(20),
-        MaxBackoff = TimeSpan.FromMilliseconds(200),
-        RequestTimeout = TimeSpan.FromSeconds(5),
-        NodeName = "node-a",
-    };
 
     private static readonly InformerOptions QuickInformer = new()
     {
@@ -31,9 +24,9 @@ public sealed class KubeWatchTests : IAsyncLifetime
         MaxBackoff = TimeSpan.FromMilliseconds(400),
     };
 
-    private KubeClient Client() => new(EipCni.Kube.Kubeconfig.Load(_sim.Kubeconfig), NullLog.Instance, Fast);
+    private KubeClient Client() => _sim.Client();
 
-    private static CancellationToken Budget(double seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+    private static CancellationToken Budget(double seconds = 20) => KubeSimFastFixture.Budget(seconds);
 
     private Task PodAsync(string name, string node, string app = "web", string ns = "team-a") => _sim.PutPodAsync($$$"""
         {"metadata":{"name":"{{{name}}}","namespace":"{{{ns}}}","labels":{"app":"{{{app}}}"}},
