@@ -6,18 +6,27 @@ public sealed partial class KubeClient
 {
     private const int MaxEventMessage = 1024; // events.k8s.io caps the note at 1 kB; keep both APIs' events readable alike
 
-    public async Task<string> CreateEventAsync(PodEvent podEvent, CancellationToken cancellationToken)
+    public Task<string> CreateEventAsync(PodEvent podEvent, CancellationToken cancellationToken) =>
+        CreateEventAsync(new KubeObjectRef("v1", "Pod", podEvent.Namespace, podEvent.PodName, podEvent.PodUid), podEvent.Type,
+            podEvent.Reason, podEvent.Message, cancellationToken);
+
+    /// <summary>Records a core/v1 Event about any namespaced object (a ConfigMap the agent cannot use) and returns its name.</summary>
+    public async Task<string> CreateEventAsync(KubeObjectRef target, PodEventType type, string reason, string message,
+        CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var name = EventName(podEvent.PodName, now);
-        var message = podEvent.Message.Length <= MaxEventMessage ? podEvent.Message : podEvent.Message[..(MaxEventMessage - 3)] + "...";
+        var name = EventName(target.Name, now);
+        message = message.Length <= MaxEventMessage ? message : message[..(MaxEventMessage - 3)] + "...";
         var dto = new EventDto
         {
-            Metadata = new ObjectMetaDto { Name = name, Namespace = podEvent.Namespace },
-            InvolvedObject = new ObjectReferenceDto { Namespace = podEvent.Namespace, Name = podEvent.PodName, Uid = podEvent.PodUid },
-            Reason = podEvent.Reason,
+            Metadata = new ObjectMetaDto { Name = name, Namespace = target.Namespace },
+            InvolvedObject = new ObjectReferenceDto
+            {
+                ApiVersion = target.ApiVersion, Kind = target.Kind, Namespace = target.Namespace, Name = target.Name, Uid = target.Uid,
+            },
+            Reason = reason,
             Message = message,
-            Type = podEvent.Type == PodEventType.Warning ? "Warning" : "Normal",
+            Type = type == PodEventType.Warning ? "Warning" : "Normal",
             Source = new EventSourceDto { Component = _options.Component, Host = _options.NodeName },
             FirstTimestamp = KubeTime.Seconds(now),
             LastTimestamp = KubeTime.Seconds(now),
@@ -26,18 +35,18 @@ public sealed partial class KubeClient
         };
         var body = JsonSerializer.SerializeToUtf8Bytes(dto, KubeJsonContext.Default.EventDto);
         // A retry after a lost answer meets our own first attempt: AlreadyExists then means it was recorded.
-        await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{Escape(podEvent.Namespace)}/events", body, "application/json",
+        await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{Escape(target.Namespace)}/events", body, "application/json",
             KubeJsonContext.Default.ObjectDto, RetryConflicts.No, cancellationToken,
             acceptFailure: (e, attempt) => attempt > 1 && e.IsAlreadyExists).ConfigureAwait(false);
         return name;
     }
 
-    /// <summary>"pod.hex(unix nanoseconds)", as client-go's recorder names events, kept within the 253-character name limit.</summary>
-    internal static string EventName(string podName, DateTimeOffset now)
+    /// <summary>"name.hex(unix nanoseconds)", as client-go's recorder names events, kept within the 253-character name limit.</summary>
+    internal static string EventName(string objectName, DateTimeOffset now)
     {
         var nanos = (now.UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
         var suffix = "." + nanos.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
-        var prefix = podName.Length + suffix.Length <= 253 ? podName : podName[..(253 - suffix.Length)];
+        var prefix = objectName.Length + suffix.Length <= 253 ? objectName : objectName[..(253 - suffix.Length)];
         return prefix + suffix;
     }
 }

@@ -20,23 +20,24 @@ public sealed partial class KubeClient
         }
     }
 
-    public async Task<LeaseRecord> CreateLeaseAsync(LeaseRecord lease, CancellationToken cancellationToken)
+    public async Task<LeaseRecord?> TryCreateLeaseAsync(LeaseRecord lease, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(ToDto(lease with { ResourceVersion = null }), KubeJsonContext.Default.LeaseDto);
+        // AlreadyExists is an answer, not a failure: another elector was first (or our own lost first attempt was).
         var dto = await SendAsync(HttpMethod.Post, LeasesPath(lease.Namespace), body, "application/json", KubeJsonContext.Default.LeaseDto,
-            RetryConflicts.No, cancellationToken).ConfigureAwait(false);
-        return ToRecord(dto, lease.Namespace, lease.Name);
+            RetryConflicts.No, cancellationToken, acceptFailure: (e, _) => e.IsAlreadyExists).ConfigureAwait(false);
+        return dto is null ? null : ToRecord(dto, lease.Namespace, lease.Name);
     }
 
-    public async Task<LeaseRecord> UpdateLeaseAsync(LeaseRecord lease, CancellationToken cancellationToken)
+    public async Task<LeaseRecord?> TryUpdateLeaseAsync(LeaseRecord lease, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(lease.ResourceVersion))
             throw new ArgumentException("a lease update needs the ResourceVersion it was read at", nameof(lease));
         var body = JsonSerializer.SerializeToUtf8Bytes(ToDto(lease), KubeJsonContext.Default.LeaseDto);
-        // Never retried on 409: the resourceVersion is the election's fencing; the caller must re-read.
+        // Never retried on 409: the resourceVersion is the election's fencing; the caller must read the lease again.
         var dto = await SendAsync(HttpMethod.Put, $"{LeasesPath(lease.Namespace)}/{Escape(lease.Name)}", body, "application/json",
-            KubeJsonContext.Default.LeaseDto, RetryConflicts.No, cancellationToken).ConfigureAwait(false);
-        return ToRecord(dto, lease.Namespace, lease.Name);
+            KubeJsonContext.Default.LeaseDto, RetryConflicts.No, cancellationToken, acceptFailure: (e, _) => e.IsConflict).ConfigureAwait(false);
+        return dto is null ? null : ToRecord(dto, lease.Namespace, lease.Name);
     }
 
     private static LeaseDto ToDto(LeaseRecord lease) => new()

@@ -45,7 +45,7 @@ public sealed partial class KubeClient
         return ToView(dto, ns, name);
     }
 
-    private static PodView ToView(PodDto dto, string ns, string name)
+    internal static PodView ToView(PodDto dto, string ns, string name)
     {
         var meta = dto.Metadata ?? new ObjectMetaDto();
         return new PodView(

@@ -63,8 +63,15 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
     private static string Escape(string segment) => Uri.EscapeDataString(segment);
 
     /// <summary>Sends one API call with retries; returns the decoded answer.</summary>
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, string? contentType,
+    private Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, string? contentType,
         JsonTypeInfo<T> answer, RetryConflicts retryConflicts, CancellationToken cancellationToken,
+        Func<KubeException, int, bool>? acceptFailure = null) =>
+        SendAsync(method, path, body, contentType, (bytes, attempt) => Decode(bytes, answer, method, path, attempt),
+            retryConflicts, cancellationToken, acceptFailure);
+
+    /// <summary>Sends one API call with retries; <paramref name="decode"/> turns a 2xx answer (and its attempt number) into the result.</summary>
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, string? contentType,
+        Func<byte[], int, T> decode, RetryConflicts retryConflicts, CancellationToken cancellationToken,
         Func<KubeException, int, bool>? acceptFailure = null)
     {
         var started = Stopwatch.GetTimestamp();
@@ -76,21 +83,7 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             attemptTimeout.CancelAfter(_options.RequestTimeout);
             try
             {
-                using var request = new HttpRequestMessage(method, path);
-                if (_config.ReadToken() is { } token)
-                {
-                    // A token file is re-read for every request, so its content is checked here, where it becomes a header
-                    // (a kubeconfig's own token was checked when it was parsed); the setter refuses line breaks again.
-                    if (Kubeconfig.TokenProblem(token) is { } problem)
-                        throw new KubeconfigException(_config.Source, _config.TokenFile is null ? "token" : "tokenFile",
-                            _config.TokenFile is null ? problem : $"the token in {_config.TokenFile} {problem}");
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                }
-                if (body is not null)
-                {
-                    request.Content = new ByteArrayContent(body);
-                    request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
-                }
+                using var request = NewRequest(method, path, body, contentType);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTimeout.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
                 byte[] bytes;
@@ -105,7 +98,7 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
                 if (status is >= 200 and < 300)
                 {
                     LogDone(method, path, status, attempt, started);
-                    return Decode(bytes, answer, method, path, attempt);
+                    return decode(bytes, attempt);
                 }
                 last = FromStatus(status, bytes, method, path, attempt, out var statusRetryAfter);
                 retryAfter = RetryAfter(response) ?? statusRetryAfter;
@@ -119,16 +112,8 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
             }
             catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
             {
-                var refused = TlsRefusal.Describe(e);
-                if (refused is not null || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
-                {
-                    var why = _trust?.LastRejection ?? refused ?? e.Message;
-                    throw new KubeException(0, "TlsRejected", $"TLS handshake with {_config.Server.Authority} failed: {why}", method.Method, path, attempt, e);
-                }
-                // SocketsHttpHandler's connect errors name the endpoint already ("Connection refused (host:port)").
-                var authority = _config.Server.Authority;
-                var failure = e.Message.Contains(authority, StringComparison.Ordinal) ? e.Message : $"{authority}: {e.Message}";
-                last = new KubeException(0, "ConnectionFailed", failure, method.Method, path, attempt, e);
+                last = ConnectionFailure(e, method, path, attempt);
+                if (last.Reason == "TlsRejected") throw last;
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -155,6 +140,52 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
                 throw GaveUp(last, method, path, attempt, e);
             }
         }
+    }
+
+    /// <summary>
+    /// A request with the bearer token of the moment. A token file is re-read for every request, so its content is checked
+    /// here, where it becomes a header (a kubeconfig's own token was checked when it was parsed); the setter refuses line
+    /// breaks again.
+    /// </summary>
+    private HttpRequestMessage NewRequest(HttpMethod method, string path, byte[]? body, string? contentType)
+    {
+        var request = new HttpRequestMessage(method, path);
+        try
+        {
+            if (_config.ReadToken() is { } token)
+            {
+                if (Kubeconfig.TokenProblem(token) is { } problem)
+                    throw new KubeconfigException(_config.Source, _config.TokenFile is null ? "token" : "tokenFile",
+                        _config.TokenFile is null ? problem : $"the token in {_config.TokenFile} {problem}");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
+            }
+            return request;
+        }
+        catch
+        {
+            request.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>No answer: a refused TLS handshake (final: TlsRejected) or a connection that failed (ConnectionFailed, retryable).</summary>
+    private KubeException ConnectionFailure(HttpRequestException e, HttpMethod method, string path, int attempt)
+    {
+        var refused = TlsRefusal.Describe(e);
+        if (refused is not null || e.HttpRequestError == HttpRequestError.SecureConnectionError && _trust?.LastRejection is not null)
+        {
+            var why = _trust?.LastRejection ?? refused ?? e.Message;
+            return new KubeException(0, "TlsRejected", $"TLS handshake with {_config.Server.Authority} failed: {why}", method.Method, path, attempt, e);
+        }
+        // SocketsHttpHandler's connect errors name the endpoint already ("Connection refused (host:port)").
+        var authority = _config.Server.Authority;
+        var failure = e.Message.Contains(authority, StringComparison.Ordinal) ? e.Message : $"{authority}: {e.Message}";
+        return new KubeException(0, "ConnectionFailed", failure, method.Method, path, attempt, e);
     }
 
     private static KubeException GaveUp(KubeException? last, HttpMethod method, string path, int attempt, OperationCanceledException e) =>
@@ -189,7 +220,11 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
         return new KubeException(status, reason, message, method.Method, path, attempt);
     }
 
-    private static T Decode<T>(byte[] body, JsonTypeInfo<T> answer, HttpMethod method, string path, int attempt)
+    private static T Decode<T>(byte[] body, JsonTypeInfo<T> answer, HttpMethod method, string path, int attempt) =>
+        Decode(body, bytes => JsonSerializer.Deserialize(bytes, answer), method, path, attempt);
+
+    /// <summary>A 2xx answer through its shape cap and <paramref name="deserialize"/>; anything else is BadAnswer.</summary>
+    private static T Decode<T>(byte[] body, Func<byte[], T?> deserialize, HttpMethod method, string path, int attempt)
     {
         // A pod's annotations, labels and lists become objects in memory: a few MiB of tiny entries would be millions.
         if (JsonShape.Measure(body).MostItems > AnswerLimits.KubeItems)
@@ -197,8 +232,7 @@ public sealed partial class KubeClient : IKubePods, IKubeLeases, IDisposable
                 method.Method, path, attempt);
         try
         {
-            return JsonSerializer.Deserialize(body, answer)
-                   ?? throw new KubeException(200, "BadAnswer", "empty answer", method.Method, path, attempt);
+            return deserialize(body) ?? throw new KubeException(200, "BadAnswer", "empty answer", method.Method, path, attempt);
         }
         catch (JsonException e)
         {

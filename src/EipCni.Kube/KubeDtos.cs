@@ -154,3 +154,69 @@ internal sealed class LeaseSpecDto
     public string? RenewTime { get; set; }
     public int? LeaseTransitions { get; set; }
 }
+
+/// <summary>A list's metadata: the resourceVersion to watch from.</summary>
+internal sealed class ListMetaDto
+{
+    public string? ResourceVersion { get; set; }
+    public string? Continue { get; set; }
+}
+
+/// <summary>PodList, ConfigMapList, ...: only the list metadata and the items.</summary>
+internal sealed class ListDto<T>
+{
+    public ListMetaDto? Metadata { get; set; }
+    public List<T?>? Items { get; set; }
+}
+
+internal sealed class ConfigMapDto
+{
+    public ObjectMetaDto? Metadata { get; set; }
+    public Dictionary<string, string>? Data { get; set; }
+}
+
+internal sealed class NodeDto
+{
+    public ObjectMetaDto? Metadata { get; set; }
+    public NodeSpecDto? Spec { get; set; }
+    public NodeStatusDto? Status { get; set; }
+}
+
+internal sealed class NodeSpecDto
+{
+    [JsonPropertyName("providerID")]
+    public string? ProviderId { get; set; }
+    public bool? Unschedulable { get; set; }
+}
+
+internal sealed class NodeStatusDto
+{
+    public List<NodeAddressDto>? Addresses { get; set; }
+}
+
+internal sealed class NodeAddressDto
+{
+    public string? Type { get; set; }
+    public string? Address { get; set; }
+}
+
+/// <summary>authentication.k8s.io/v1 TokenRequest (the body of POST serviceaccounts/{name}/token and its answer).</summary>
+internal sealed class TokenRequestDto
+{
+    public string ApiVersion { get; set; } = "authentication.k8s.io/v1";
+    public string Kind { get; set; } = "TokenRequest";
+    public TokenRequestSpecDto? Spec { get; set; }
+    public TokenRequestStatusDto? Status { get; set; }
+}
+
+internal sealed class TokenRequestSpecDto
+{
+    public List<string>? Audiences { get; set; }
+    public long? ExpirationSeconds { get; set; }
+}
+
+internal sealed class TokenRequestStatusDto
+{
+    public string? Token { get; set; }
+    public string? ExpirationTimestamp { get; set; }
+}

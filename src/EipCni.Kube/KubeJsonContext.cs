@@ -13,4 +13,9 @@ namespace EipCni.Kube;
 [JsonSerializable(typeof(EventDto))]
 [JsonSerializable(typeof(LeaseDto))]
 [JsonSerializable(typeof(ObjectDto))]
+[JsonSerializable(typeof(ListDto<PodDto>))]
+[JsonSerializable(typeof(ConfigMapDto))]
+[JsonSerializable(typeof(ListDto<ConfigMapDto>))]
+[JsonSerializable(typeof(NodeDto))]
+[JsonSerializable(typeof(TokenRequestDto))]
 internal sealed partial class KubeJsonContext : JsonSerializerContext;

@@ -10,7 +10,7 @@ namespace EipCni.Kube;
 /// client certificate). Loaded the way kubectl resolves it: current-context → cluster and user; relative file paths
 /// are relative to the kubeconfig's directory; <c>-data</c> fields win over their file counterparts.
 /// </summary>
-public sealed class Kubeconfig
+public sealed partial class Kubeconfig
 {
     private Kubeconfig(string source, string contextName, Uri server, string? tlsServerName, X509Certificate2Collection? authorities,
         string? token, string? tokenFile, X509Certificate2? clientCertificate, string? defaultNamespace)
@@ -124,20 +124,7 @@ public sealed class Kubeconfig
             throw new KubeconfigException(source, clusterPath + ".proxy-url", "is not supported: eip-cni connects to the API server directly");
 
         var caPem = reader.PemSource(cluster, "certificate-authority-data", "certificate-authority", clusterPath);
-        X509Certificate2Collection? authorities = null;
-        if (caPem is not null)
-        {
-            authorities = new X509Certificate2Collection();
-            try
-            {
-                authorities.ImportFromPem(caPem.Value.Pem);
-            }
-            catch (CryptographicException e)
-            {
-                throw new KubeconfigException(source, caPem.Value.Field, "is not a PEM certificate bundle", e);
-            }
-            if (authorities.Count == 0) throw new KubeconfigException(source, caPem.Value.Field, "holds no PEM certificate");
-        }
+        var authorities = caPem is { } ca ? Authorities(source, ca.Field, ca.Pem) : null;
         var tlsServerName = reader.String(cluster, "tls-server-name", clusterPath + ".tls-server-name");
 
         // ---- user ----
@@ -168,6 +155,21 @@ public sealed class Kubeconfig
         }
 
         return new Kubeconfig(source, contextName, server, tlsServerName, authorities, token, tokenFile, clientCertificate, defaultNamespace);
+    }
+
+    private static X509Certificate2Collection Authorities(string source, string field, string pem)
+    {
+        var authorities = new X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPem(pem);
+        }
+        catch (CryptographicException e)
+        {
+            throw new KubeconfigException(source, field, "is not a PEM certificate bundle", e);
+        }
+        if (authorities.Count == 0) throw new KubeconfigException(source, field, "holds no PEM certificate");
+        return authorities;
     }
 
     private static Uri ParseServer(string source, string field, string text)

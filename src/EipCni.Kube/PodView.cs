@@ -13,7 +13,7 @@ public sealed record PodView(
     IReadOnlyList<PodOwner> Owners,
     IReadOnlyList<string> ReadinessGates,
     IReadOnlyList<PodCondition> Conditions,
-    IReadOnlyList<string> PodIPs)
+    IReadOnlyList<string> PodIPs) : IKubeObject
 {
     /// <summary>True when spec.readinessGates declares this condition type (only then should eip-cni set the condition).</summary>
     public bool HasReadinessGate(string conditionType) => ReadinessGates.Contains(conditionType, StringComparer.Ordinal);

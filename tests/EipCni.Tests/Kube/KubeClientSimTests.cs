@@ -330,20 +330,20 @@ public sealed class KubeClientSimTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
 
         Assert.Null(await client.GetLeaseAsync("kube-system", "eip-cni-sweeper", ct));
-        var created = await client.CreateLeaseAsync(new LeaseRecord("kube-system", "eip-cni-sweeper", "node-a", 30, now, now, 0), ct);
-        var renewed = await client.UpdateLeaseAsync(created with { RenewTime = now.AddSeconds(10) }, ct);
-        var conflict = await Assert.ThrowsAsync<KubeException>(() => client.UpdateLeaseAsync(created with { HolderIdentity = "node-b" }, ct));
-        var duplicate = await Assert.ThrowsAsync<KubeException>(() => client.CreateLeaseAsync(created, ct));
+        var created = await client.TryCreateLeaseAsync(new LeaseRecord("kube-system", "eip-cni-sweeper", "node-a", 30, now, now, 0), ct);
+        var renewed = await client.TryUpdateLeaseAsync(created! with { RenewTime = now.AddSeconds(10) }, ct);
+        var conflict = await client.TryUpdateLeaseAsync(created! with { HolderIdentity = "node-b" }, ct);
+        var duplicate = await client.TryCreateLeaseAsync(created!, ct);
         var read = await client.GetLeaseAsync("kube-system", "eip-cni-sweeper", ct);
 
-        Assert.NotEqual(created.ResourceVersion, renewed.ResourceVersion);
-        Assert.True(conflict.IsConflict);
-        Assert.Equal(1, conflict.Attempts);
-        Assert.True(duplicate.IsAlreadyExists);
+        Assert.NotEqual(created!.ResourceVersion, renewed!.ResourceVersion);
+        Assert.Null(conflict);
+        Assert.Null(duplicate);
         Assert.Equal("node-a", read!.HolderIdentity);
         Assert.Equal(30, read.LeaseDurationSeconds);
         Assert.Equal(now.AddSeconds(10).ToUnixTimeMilliseconds(), read.RenewTime!.Value.ToUnixTimeMilliseconds());
         Assert.Equal(renewed.ResourceVersion, read.ResourceVersion);
+        Assert.Single(await _sim.RequestsAsync("PUT", "/leases/eip-cni-sweeper"), r => (int)r["status"]! == 409);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace EipCni.Tests.Kube;
 
 /// <summary>Runs the real KubeSim process (scripts/kube-sim.sh) once for the collection and talks to its /_sim/ admin API.</summary>
-public sealed class KubeSimFixture : IAsyncLifetime
+public class KubeSimFixture : IAsyncLifetime
 {
     private Process? _process;
     private readonly StringBuilder _stderr = new();
@@ -20,6 +20,9 @@ public sealed class KubeSimFixture : IAsyncLifetime
     public string Token { get; private set; } = "";
     public string ReadOnlyToken { get; private set; } = "";
     public string Dir { get; private set; } = "";
+
+    /// <summary>Options added to the simulator's command line (none: its defaults, as a real apiserver).</summary>
+    protected virtual IEnumerable<string> Options => [];
 
     public static string RepoRoot()
     {
@@ -39,7 +42,7 @@ public sealed class KubeSimFixture : IAsyncLifetime
             UseShellExecute = false,
             WorkingDirectory = root,
         };
-        foreach (var a in new[] { Path.Combine(root, "scripts", "kube-sim.sh"), "--listen", "127.0.0.1:0", "--dir", Dir })
+        foreach (var a in new[] { Path.Combine(root, "scripts", "kube-sim.sh"), "--listen", "127.0.0.1:0", "--dir", Dir }.Concat(Options))
             start.ArgumentList.Add(a);
         _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start kube-sim.sh");
         _process.ErrorDataReceived += (_, e) => { lock (_stderr) _stderr.AppendLine(e.Data); };
@@ -90,6 +93,7 @@ public sealed class KubeSimFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         _admin?.Dispose();
+        _api?.Dispose();
         if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
         _process?.WaitForExit(5000);
         _process?.Dispose();
@@ -129,6 +133,47 @@ public sealed class KubeSimFixture : IAsyncLifetime
             .ToList();
 
     public async Task FaultAsync(string json) => (await Admin.PostAsync("/_sim/faults", Content(json))).EnsureSuccessStatusCode();
+
+    public async Task ClearFaultsAsync() => (await Admin.DeleteAsync("/_sim/faults")).EnsureSuccessStatusCode();
+
+    /// <summary>Any admin endpoint (<c>/_sim/...</c>); the answer as JSON (an empty object for an empty answer).</summary>
+    public async Task<JsonNode> AdminAsync(string method, string path, string? json = null)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = json is null ? null : Content(json) };
+        using var response = await Admin.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    /// <summary>A Kubernetes API call as the simulator's admin (what kubectl would do); throws on a status other than 2xx.</summary>
+    public async Task<JsonNode> ApiAsync(string method, string path, string? json = null, string contentType = "application/json")
+    {
+        _api ??= CreateHttpClient(Token);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+        using var response = await _api.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    private HttpClient? _api;
+
+    /// <summary>Waits until the simulator reports at least this many open watches (so a change is not made before the watch is registered).</summary>
+    public async Task WaitForWatchesAsync(int count, string? resource = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (((JsonArray)await AdminAsync("GET", "/_sim/watches")).Count(w => resource is null || w!["resource"]?.GetValue<string>() == resource) < count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"fewer than {count} watches opened");
+            await Task.Delay(20);
+        }
+    }
 
     private static StringContent Content(string json)
     {
