@@ -2,6 +2,7 @@
 // It calls plugins exactly the way containerd does (libcni: result cache, prevResult injection, capability args).
 //
 // Usage: cnitool add|check|del|gc|status|version <network-name> [netns]
+//        cnitool default    (prints the network containerd's CRI would load from NETCONFPATH, as JSON)
 // Env: NETCONFPATH (conflist dir), CNI_PATH, CNI_IFNAME (default eth0), CNI_CONTAINERID (default derived from the
 // netns path, like cnitool), CNI_ARGS, CAP_ARGS (JSON capability args, e.g. pod annotations), CNI_CACHE_DIR,
 // VALID_ATTACHMENTS (gc: JSON [{"containerID","ifname"}]; unset = no list, like `cnitool gc`),
@@ -24,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +36,12 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "default" {
+		printDefault(envOr("NETCONFPATH", "/etc/cni/net.d"))
+		return
+	}
 	if len(os.Args) < 3 {
-		fail("usage: cnitool add|check|del|gc|status|version <network-name> [netns]")
+		fail("usage: cnitool add|check|del|gc|status|version <network-name> [netns] | cnitool default")
 	}
 	cmd, netName := os.Args[1], os.Args[2]
 	netns := ""
@@ -228,6 +234,47 @@ func containerID(netns string) string {
 	abs, _ := filepath.Abs(netns)
 	sum := sha512.Sum512([]byte(abs))
 	return fmt.Sprintf("cnitool-%x", sum[:10])
+}
+
+// printDefault loads the conf dir the way containerd's CRI does (go-cni loadFromConfDir with max_conf_num 1, over
+// libcni): the files with extension .conf, .conflist or .json, sorted with sort.Strings, the first one only; a
+// .conflist is read as a list, anything else as one plugin that must have a type, turned into a list.
+func printDefault(dir string) {
+	files, err := libcni.ConfFiles(dir, []string{".conf", ".conflist", ".json"})
+	if err != nil {
+		fail("failed to read config file: %v", err)
+	}
+	if len(files) == 0 {
+		fail("no network config found in %s", dir)
+	}
+	sort.Strings(files)
+	file := files[0]
+	var list *libcni.NetworkConfigList
+	if strings.HasSuffix(file, ".conflist") {
+		if list, err = libcni.ConfListFromFile(file); err != nil {
+			fail("failed to load CNI config list file %s: %v", file, err)
+		}
+	} else {
+		conf, err := libcni.ConfFromFile(file)
+		if err != nil {
+			fail("failed to load CNI config file %s: %v", file, err)
+		}
+		if conf.Network.Type == "" {
+			fail("network type not found in %s", file)
+		}
+		if list, err = libcni.ConfListFromConf(conf); err != nil {
+			fail("failed to convert CNI config file %s to a list: %v", file, err)
+		}
+	}
+	if len(list.Plugins) == 0 {
+		fail("CNI config list in config file %s has no networks", file)
+	}
+	var plugins []json.RawMessage
+	for _, p := range list.Plugins {
+		plugins = append(plugins, p.Bytes)
+	}
+	out, _ := json.Marshal(map[string]interface{}{"file": file, "name": list.Name, "cniVersion": list.CNIVersion, "plugins": plugins})
+	fmt.Println(string(out))
 }
 
 func envOr(k, def string) string {
