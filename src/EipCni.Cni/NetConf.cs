@@ -22,7 +22,7 @@ public sealed class NetConf
     public string? NodeName { get; init; }
     public string EniConfPath { get; init; } = "/etc/eni/eni.json";
     public string Kubeconfig { get; init; } = "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig";
-    public string StateDir { get; init; } = "/var/lib/cni/eip-cni";
+    public string StateDir { get; init; } = DefaultStateDir;
     public string LogFile { get; init; } = DefaultLogFile;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;
     public string? RegionId { get; init; }
@@ -42,6 +42,8 @@ public sealed class NetConf
     public IReadOnlyList<ValidAttachment>? ValidAttachments { get; init; }
 
     public const string DefaultLogFile = "/var/log/eip-cni/eip-cni.log";
+
+    public const string DefaultStateDir = "/var/lib/cni/eip-cni";
 
     /// <summary>Reads only cniVersion: a missing one is libcni's 0.1.0, which no chained plugin supports.</summary>
     public static string ReadVersion(JsonElement root)
@@ -74,7 +76,7 @@ public sealed class NetConf
             NodeName = NodeNameOrNull(JsonFields.OptionalString(root, "nodeName", w)),
             EniConfPath = Path(root, "eniConfPath") ?? "/etc/eni/eni.json",
             Kubeconfig = Path(root, "kubeconfig") ?? "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig",
-            StateDir = Path(root, "stateDir") ?? "/var/lib/cni/eip-cni",
+            StateDir = Path(root, "stateDir") ?? DefaultStateDir,
             LogFile = Path(root, "logFile") ?? DefaultLogFile,
             LogLevel = ParseLevel(root),
             RegionId = Region(root),

@@ -69,12 +69,15 @@ internal sealed class ChainEdit
         if (present.Count == 1 && present[0].Index == plugins.Count - 1 && JsonNode.DeepEquals(present[0].Plugin, wanted))
             return new ChainEdit(path, null);
 
-        string description;
-        var others = plugins.Count - present.Count;
-        if (present.Count == 0) description = $"added eip-cni to {path} as the last of {others + 1} plugins";
-        else if (present.Count == 1 && present[0].Index == plugins.Count - 1) description = $"updated the eip-cni entry (the last of {others + 1} plugins) in {path}";
-        else if (present.Count == 1) description = $"moved the eip-cni entry of {path} from plugin {present[0].Index + 1} to the last of {others + 1}" + (JsonNode.DeepEquals(present[0].Plugin, wanted) ? "" : ", updated");
-        else description = $"replaced the {present.Count} eip-cni entries of {path} by one, the last of {others + 1} plugins";
+        var count = plugins.Count - present.Count + 1;
+        var description = present switch
+        {
+            [] => $"added eip-cni to {path} as the last of {count} plugins",
+            [var one] when one.Index == plugins.Count - 1 => $"updated the eip-cni entry (the last of {count} plugins) in {path}",
+            [var one] => $"moved the eip-cni entry of {path} from plugin {one.Index + 1} to the last of {count}"
+                + (JsonNode.DeepEquals(one.Plugin, wanted) ? "" : ", updated"),
+            _ => $"replaced the {present.Count} eip-cni entries of {path} by one, the last of {count} plugins",
+        };
 
         for (var i = present.Count - 1; i >= 0; i--) plugins.RemoveAt(present[i].Index);
         plugins.Add((JsonNode)wanted);

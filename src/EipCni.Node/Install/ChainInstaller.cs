@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using EipCni.Cni;
+using EipCni.Eip;
+using EipCni.State;
 
 namespace EipCni.Node;
 
@@ -53,11 +56,12 @@ public sealed class ChainInstaller
     {
         var changes = new List<InstallChange>();
         var warnings = new List<string>();
+        var stateDirs = new SortedSet<string>(StringComparer.Ordinal);
         if (Directory.Exists(options.CniConfDir))
         {
-            RestoreConversions(options.CniConfDir, changes, warnings);
+            RestoreConversions(options.CniConfDir, changes, warnings, stateDirs);
             foreach (var name in ConfDir.LoadableFiles(options.CniConfDir).Where(n => Path.GetExtension(n) == ".conflist"))
-                RemoveEntries(Path.Combine(options.CniConfDir, name), changes, warnings);
+                RemoveEntries(Path.Combine(options.CniConfDir, name), changes, warnings, stateDirs);
         }
         foreach (var binary in Binaries.Reverse())
         {
@@ -65,15 +69,46 @@ public sealed class ChainInstaller
             _copies.Forget(target);
             if (AtomicFile.Remove(target)) changes.Add(new InstallChange(InstallChangeKind.BinaryRemoved, target, $"removed {target}"));
         }
+        WarnAboutRecords(stateDirs, warnings);
         return new InstallOutcome(changes, warnings);
     }
+
+    /// <summary>
+    /// A journal record left behind is an attachment eip-cni did not finish with: a pod that was not deleted before
+    /// uninstall, whose DEL will no longer run eip-cni, so its EIP stays bound, or an EIP kept on purpose (README.md,
+    /// "Install on ACK": Uninstall). Said, not refused: uninstall is also how a broken install is taken off a node.
+    /// </summary>
+    private static void WarnAboutRecords(IEnumerable<string> stateDirs, List<string> warnings)
+    {
+        foreach (var stateDir in stateDirs)
+        {
+            try
+            {
+                foreach (var network in Journal.Networks(stateDir))
+                {
+                    var journal = new Journal(stateDir, network);
+                    if (journal.HasRecords())
+                        warnings.Add($"{journal.Directory} still holds journal records: EIPs eip-cni did not finish with (of pods not deleted "
+                            + $"before uninstall, whose DEL no longer runs eip-cni, or kept by a release strategy) stay allocated; find them by the tag {OwnershipTags.Cluster}");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                warnings.Add($"cannot look for journal records left in {stateDir}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The state dirs the eip-cni entries of a list name, where their journals are.</summary>
+    private static IEnumerable<string> StateDirs(JsonArray plugins) =>
+        plugins.Where(PluginEntry.IsEipCni).Select(p => ConfJson.StringOf((JsonObject)p!, "stateDir") ?? NetConf.DefaultStateDir);
 
     /// <summary>
     /// <c>X.conf.eip-cni-backup</c> is renamed back to <c>X.conf</c> (which sorts before <c>X.conflist</c>, so the runtime
     /// switches back at that rename), then the <c>X.conflist</c> install made is removed. When <c>X.conf</c> exists again
     /// (its owner rewrote it since), that newer file wins and the backup is dropped.
     /// </summary>
-    private static void RestoreConversions(string confDir, List<InstallChange> changes, List<string> warnings)
+    private static void RestoreConversions(string confDir, List<InstallChange> changes, List<string> warnings, ISet<string> stateDirs)
     {
         foreach (var backup in Directory.EnumerateFiles(confDir, "*" + ChainEdit.BackupSuffix).Order(StringComparer.Ordinal))
         {
@@ -90,8 +125,9 @@ public sealed class ChainInstaller
                 AtomicFile.Rename(backup, original);
                 description = $"restored {original}";
             }
-            if (HoldsEipCni(conflist, warnings))
+            if (EipCniEntries(conflist, warnings) is { Count: > 0 } entries)
             {
+                stateDirs.UnionWith(StateDirs(entries));
                 AtomicFile.Remove(conflist);
                 description += $" and removed {conflist}";
             }
@@ -99,7 +135,7 @@ public sealed class ChainInstaller
         }
     }
 
-    private static void RemoveEntries(string path, List<InstallChange> changes, List<string> warnings)
+    private static void RemoveEntries(string path, List<InstallChange> changes, List<string> warnings, ISet<string> stateDirs)
     {
         JsonObject list;
         uint mode;
@@ -115,6 +151,7 @@ public sealed class ChainInstaller
         if (!list.TryGetPropertyValue("plugins", out var node) || node is not JsonArray plugins) return;
         var ours = Enumerable.Range(0, plugins.Count).Where(i => PluginEntry.IsEipCni(plugins[i])).ToList();
         if (ours.Count == 0) return;
+        stateDirs.UnionWith(StateDirs(plugins));
         if (ours.Count == plugins.Count)
         {
             warnings.Add($"left {path} alone: eip-cni is its only plugin, and a list without plugins is refused by the runtime");
@@ -125,17 +162,18 @@ public sealed class ChainInstaller
         changes.Add(new InstallChange(InstallChangeKind.EntryRemoved, path, $"removed eip-cni from {path}"));
     }
 
-    private static bool HoldsEipCni(string path, List<string> warnings)
+    /// <summary>The plugins list of a conflist when it holds an eip-cni entry; empty otherwise (and when it cannot be read).</summary>
+    private static JsonArray EipCniEntries(string path, List<string> warnings)
     {
-        if (!File.Exists(path)) return false;
+        if (!File.Exists(path)) return [];
         try
         {
-            return ConfJson.ReadObject(path, out _)["plugins"] is JsonArray plugins && plugins.Any(PluginEntry.IsEipCni);
+            return ConfJson.ReadObject(path, out _)["plugins"] is JsonArray plugins && plugins.Any(PluginEntry.IsEipCni) ? plugins : [];
         }
         catch (InstallRefusedException e)
         {
             warnings.Add($"left {path} alone: {e.Message}");
-            return false;
+            return [];
         }
     }
 }

@@ -244,6 +244,26 @@ public class ChainInstallerTests
     }
 
     [Fact]
+    public void Uninstall_warns_about_journal_records_left_in_the_entrys_state_dir()
+    {
+        using var node = new NodeDirs();
+        var stateDir = Path.Combine(node.Root, "state");
+        node.WriteConf("10-terway.conflist", $$"""{"cniVersion":"0.4.0","name":"terway","plugins":[{"type":"terway"},{"type":"eip-cni","stateDir":"{{stateDir}}"}]}""");
+        var network = Directory.CreateDirectory(Path.Combine(stateDir, "networks", "terway")).FullName;
+        File.WriteAllText(Path.Combine(network, ".abc@eth0.json.1234.tmp"), "{}"); // not a record
+        File.WriteAllText(Path.Combine(network, "abc@eth0.gen"), "2"); // a generation marker is not one either
+        Assert.Empty(new ChainInstaller().Uninstall(node.UninstallOptions()).Warnings);
+
+        node.WriteConf("10-terway.conflist", $$"""{"cniVersion":"0.4.0","name":"terway","plugins":[{"type":"terway"},{"type":"eip-cni","stateDir":"{{stateDir}}"}]}""");
+        File.WriteAllText(Path.Combine(network, "abc@eth0.json"), "{}");
+        var outcome = new ChainInstaller().Uninstall(node.UninstallOptions());
+
+        Assert.Contains(outcome.Changes, c => c.Kind == InstallChangeKind.EntryRemoved);
+        Assert.Equal($"{network} still holds journal records: EIPs eip-cni did not finish with (of pods not deleted before uninstall, whose DEL no longer "
+            + "runs eip-cni, or kept by a release strategy) stay allocated; find them by the tag eip-cni.alibabacloud.com/cluster", Assert.Single(outcome.Warnings));
+    }
+
+    [Fact]
     public void An_absent_conf_dir_is_refused_and_uninstall_there_does_nothing()
     {
         using var node = new NodeDirs();
