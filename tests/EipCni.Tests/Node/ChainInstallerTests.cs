@@ -173,15 +173,24 @@ public class ChainInstallerTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
 
+    /// <summary>
+    /// Install converts 10-bridge.conf, then the primary plugin's installer writes its .conf again: it sorts first, so
+    /// the runtime loads it, without eip-cni. Returns the new content.
+    /// </summary>
+    private static string ConvertThenRewrite(NodeDirs node)
+    {
+        node.WriteConf("10-bridge.conf", """{"cniVersion":"1.0.0","name":"bridge","type":"bridge","bridge":"cni0"}""");
+        new ChainInstaller().Install(node.Options());
+        var newer = """{"cniVersion":"1.0.0","name":"bridge","type":"bridge","bridge":"cni1"}""";
+        node.WriteConf("10-bridge.conf", newer);
+        return newer;
+    }
+
     [Fact]
     public void A_conf_rewritten_by_its_owner_after_conversion_is_converted_again()
     {
         using var node = new NodeDirs();
-        node.WriteConf("10-bridge.conf", """{"cniVersion":"1.0.0","name":"bridge","type":"bridge","bridge":"cni0"}""");
-        new ChainInstaller().Install(node.Options());
-        // The primary plugin's installer writes its .conf again: it sorts first, so the runtime loads it, without eip-cni.
-        var newer = """{"cniVersion":"1.0.0","name":"bridge","type":"bridge","bridge":"cni1"}""";
-        node.WriteConf("10-bridge.conf", newer);
+        var newer = ConvertThenRewrite(node);
 
         var outcome = new ChainInstaller().Install(node.Options());
 
@@ -213,10 +222,7 @@ public class ChainInstallerTests
     public void Uninstall_keeps_a_conf_its_owner_rewrote_since_install()
     {
         using var node = new NodeDirs();
-        node.WriteConf("10-bridge.conf", """{"cniVersion":"1.0.0","name":"bridge","type":"bridge","bridge":"cni0"}""");
-        new ChainInstaller().Install(node.Options());
-        var newer = """{"cniVersion":"1.0.0","name":"bridge","type":"bridge","bridge":"cni1"}""";
-        node.WriteConf("10-bridge.conf", newer);
+        var newer = ConvertThenRewrite(node);
 
         var outcome = new ChainInstaller().Uninstall(node.UninstallOptions());
 
