@@ -33,7 +33,7 @@ public partial class ConfManifestTests
     private static IEnumerable<string> ConfFiles(string pattern) => Directory.EnumerateFiles(Conf, pattern).Order(StringComparer.Ordinal);
 
     /// <summary>Every YAML document of conf/ as the tree KubeconfigYaml reads (maps, lists, strings), with its file.</summary>
-    private static List<(string File, Dictionary<string, object?> Doc)> Documents()
+    internal static List<(string File, Dictionary<string, object?> Doc)> Documents()
     {
         var documents = new List<(string, Dictionary<string, object?>)>();
         foreach (var file in ConfFiles("*.yaml"))
@@ -52,7 +52,7 @@ public partial class ConfManifestTests
         return documents;
     }
 
-    private static object? At(object? node, params string[] path)
+    internal static object? At(object? node, params string[] path)
     {
         foreach (var key in path)
         {
@@ -61,12 +61,12 @@ public partial class ConfManifestTests
         return node;
     }
 
-    private static IEnumerable<Dictionary<string, object?>> Maps(object? list) =>
+    internal static IEnumerable<Dictionary<string, object?>> Maps(object? list) =>
         (list as List<object?> ?? []).Select(Assert.IsType<Dictionary<string, object?>>);
 
-    private static IEnumerable<string> Strings(object? list) => (list as List<object?> ?? []).Select(Assert.IsType<string>);
+    internal static IEnumerable<string> Strings(object? list) => (list as List<object?> ?? []).Select(Assert.IsType<string>);
 
-    private static (string File, Dictionary<string, object?> Doc) Find(string kind, string name) =>
+    internal static (string File, Dictionary<string, object?> Doc) Find(string kind, string name) =>
         Documents().Single(d => (string?)At(d.Doc, "kind") == kind && (string?)At(d.Doc, "metadata", "name") == name);
 
     private static IEnumerable<Dictionary<string, object?>> Containers(Dictionary<string, object?> workload) =>
