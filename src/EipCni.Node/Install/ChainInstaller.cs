@@ -8,8 +8,9 @@ namespace EipCni.Node;
 /// <summary>
 /// Puts eip-cni on the node and takes it off again: both binaries in the CNI bin dir and the eip-cni entry last in the
 /// config the runtime loads (<c>eip-cni-agent install</c>/<c>uninstall</c>, and the run mode on every change of the conf
-/// dir). Idempotent and cheap when there is nothing to do: a no-op reads, compares and writes nothing, so the run mode
-/// never reacts to its own writes.
+/// dir). Idempotent and cheap when there is nothing to do: a no-op reads the active config and stats the binaries (their
+/// bytes are compared once per instance, then remembered by inode and times) and writes nothing, so the run mode never
+/// reacts to its own writes. One caller at a time.
 /// </summary>
 /// <remarks>
 /// Order matters to a runtime that may start a pod at any moment: <c>eip-cni-agent</c> before <c>eip-cni</c> (which execs
