@@ -9,23 +9,13 @@ namespace EipCni.Tests.Node;
 
 /// <summary>
 /// The agent's Kubernetes side, as its own service account in a pod (in-cluster config), with only the RBAC rules
-/// docs/design.md lists: every component does its work and the API server refuses nothing it asks.
+/// conf/rbac.yaml grants it (docs/design.md §10 lists them): every component does its work and the API server refuses
+/// nothing it asks.
 /// </summary>
 [Collection("kubesim-fast")]
 public sealed class AgentRbacTests : IAsyncLifetime
 {
     private const string AgentUser = "system:serviceaccount:kube-system:eip-cni-agent";
-
-    /// <summary>The rules of docs/design.md ("The agent's Kubernetes side"), in the simulator's form.</summary>
-    private const string AgentRules = """
-        {"serviceAccount":"kube-system/eip-cni-agent","rules":[
-          {"verbs":["list","watch"],"resources":["configmaps"],"apiGroups":[""],"namespaces":["kube-system"]},
-          {"verbs":["create"],"resources":["events"],"apiGroups":[""],"namespaces":["kube-system"]},
-          {"verbs":["get","create","update"],"resources":["leases"],"apiGroups":["coordination.k8s.io"],"namespaces":["kube-system"]},
-          {"verbs":["create"],"resources":["serviceaccounts/token"],"apiGroups":[""],"namespaces":["kube-system"]},
-          {"verbs":["list","watch"],"resources":["pods"],"apiGroups":[""]},
-          {"verbs":["get"],"resources":["nodes"],"apiGroups":[""]}]}
-        """;
 
     private readonly KubeSimFastFixture _sim;
     private readonly TempDir _dir = new("agentrbac");
@@ -52,7 +42,7 @@ public sealed class AgentRbacTests : IAsyncLifetime
         var port = new Uri(_sim.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var config = AgentKubeconfig.Resolve(null, n => n == "KUBERNETES_SERVICE_HOST" ? "127.0.0.1" : n == "KUBERNETES_SERVICE_PORT" ? port : null, serviceAccount);
 
-        await _sim.AdminAsync("POST", "/_sim/rbac", AgentRules);
+        await _sim.AdminAsync("POST", "/_sim/rbac", ConfYaml.RbacRules("eip-cni-agent"));
         await _sim.ApiAsync("POST", "/api/v1/nodes", """{"metadata":{"name":"node-a"},"spec":{"providerID":"cn-hangzhou.i-1"}}""");
         await _sim.PutPodAsync("""{"metadata":{"name":"web-0","namespace":"team-a"},"spec":{"nodeName":"node-a"}}""");
         await _sim.ApiAsync("POST", "/api/v1/namespaces/kube-system/configmaps",

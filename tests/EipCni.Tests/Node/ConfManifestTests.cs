@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EipCni.Eip;
-using EipCni.Kube;
 using EipCni.Node;
 using EipCni.Tests.Support;
+using static EipCni.Tests.Node.ConfYaml;
 
 namespace EipCni.Tests.Node;
 
@@ -19,8 +19,6 @@ public partial class ConfManifestTests
     /// <summary>Subcommands the manifests and docs may name before the CLI has them (SPEC §7: the agent's coming modes).</summary>
     private static readonly string[] Coming = ["run", "status"];
 
-    private static string Conf => Path.Combine(Repo.Root, "conf");
-
     private static string Agent => Path.Combine(Path.GetDirectoryName(Repo.PluginBinary)!, "eip-cni-agent");
 
     /// <summary>The subcommand's help, or null when the CLI does not know it (it then shows the root help, also with exit code 0).</summary>
@@ -31,43 +29,6 @@ public partial class ConfManifestTests
     }
 
     private static IEnumerable<string> ConfFiles(string pattern) => Directory.EnumerateFiles(Conf, pattern).Order(StringComparer.Ordinal);
-
-    /// <summary>Every YAML document of conf/ as the tree KubeconfigYaml reads (maps, lists, strings), with its file.</summary>
-    internal static List<(string File, Dictionary<string, object?> Doc)> Documents()
-    {
-        var documents = new List<(string, Dictionary<string, object?>)>();
-        foreach (var file in ConfFiles("*.yaml"))
-        {
-            var text = File.ReadAllText(file);
-            Assert.DoesNotContain('\t', text);
-            var part = 0;
-            foreach (var doc in Regex.Split(text, "^---[ \t]*$", RegexOptions.Multiline))
-            {
-                part++;
-                if (doc.Split('\n').All(l => l.TrimStart().Length == 0 || l.TrimStart().StartsWith('#'))) continue;
-                var tree = KubeconfigYaml.Parse(doc, $"{Path.GetFileName(file)} document {part}");
-                documents.Add((Path.GetFileName(file), Assert.IsType<Dictionary<string, object?>>(tree)));
-            }
-        }
-        return documents;
-    }
-
-    internal static object? At(object? node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            if (node is not Dictionary<string, object?> map || !map.TryGetValue(key, out node)) return null;
-        }
-        return node;
-    }
-
-    internal static IEnumerable<Dictionary<string, object?>> Maps(object? list) =>
-        (list as List<object?> ?? []).Select(Assert.IsType<Dictionary<string, object?>>);
-
-    internal static IEnumerable<string> Strings(object? list) => (list as List<object?> ?? []).Select(Assert.IsType<string>);
-
-    internal static (string File, Dictionary<string, object?> Doc) Find(string kind, string name) =>
-        Documents().Single(d => (string?)At(d.Doc, "kind") == kind && (string?)At(d.Doc, "metadata", "name") == name);
 
     private static IEnumerable<Dictionary<string, object?>> Containers(Dictionary<string, object?> workload) =>
         Maps(At(workload, "spec", "template", "spec", "initContainers")).Concat(Maps(At(workload, "spec", "template", "spec", "containers")));
@@ -241,11 +202,16 @@ public partial class ConfManifestTests
         Find("ServiceAccount", "eip-cni-agent");
         Find("ServiceAccount", "eip-cni-plugin");
 
+        // resourceNames pin the very objects the agent's components use by default.
         var agentRole = Find("Role", "eip-cni-agent").Doc;
-        var token = Maps(agentRole["rules"]).Single(r => Strings(r["resources"]).Contains("serviceaccounts/token"));
-        Assert.Equal(["eip-cni-plugin"], Strings(token["resourceNames"]));
-        Assert.Equal(["eni-config"], Strings(Maps(agentRole["rules"]).Single(r => Strings(r["resources"]).Contains("configmaps"))["resourceNames"]));
-        Assert.Contains(Maps(agentRole["rules"]), r => Strings(r["resourceNames"]).SequenceEqual(["eip-cni-sweep"]) && Strings(r["verbs"]).SequenceEqual(["get", "update"]));
+        string[] Names(string resource, string verb) =>
+            [.. Maps(agentRole["rules"]).Where(r => Strings(r["resources"]).Contains(resource) && Strings(r["verbs"]).Contains(verb)).SelectMany(r => Strings(r["resourceNames"]))];
+        Assert.Equal([new PluginIdentityOptions().ServiceAccountName], Names("serviceaccounts/token", "create"));
+        Assert.Equal([new EniConfSyncOptions().Name], Names("configmaps", "watch"));
+        var lease = new LeaderElectionOptions { Identity = "x" };
+        Assert.Equal([lease.Name], Names("leases", "update"));
+        Assert.Equal([lease.Name], Names("leases", "get"));
+        Assert.Equal(lease.Namespace, At(agentRole, "metadata", "namespace"));
 
         // The plugin's ClusterRole: exactly what src/EipCni.Kube/KubeClient*.cs calls.
         var plugin = Maps(Find("ClusterRole", "eip-cni-plugin").Doc["rules"])

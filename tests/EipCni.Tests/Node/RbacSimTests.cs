@@ -3,14 +3,14 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EipCni.Kube;
 using EipCni.Tests.Kube;
-using static EipCni.Tests.Node.ConfManifestTests;
+using static EipCni.Tests.Node.ConfYaml;
 
 namespace EipCni.Tests.Node;
 
 /// <summary>
 /// conf/rbac.yaml's rules loaded into KubeSim's RBAC, then the product's KubeClient as each identity: every call the
-/// code makes is allowed, and what the rules leave out is refused. (KubeSim does not check resourceNames; the names
-/// are pinned by ConfManifestTests.)
+/// plugin makes is allowed, and what the rules leave out is refused. (The agent's components run under the same file in
+/// AgentRbacTests. KubeSim does not check resourceNames; the names are pinned by ConfManifestTests.)
 /// </summary>
 [Collection("kubesim")]
 public sealed class RbacSimTests(KubeSimFixture sim) : IAsyncLifetime
@@ -21,38 +21,11 @@ public sealed class RbacSimTests(KubeSimFixture sim) : IAsyncLifetime
 
     private static CancellationToken Budget() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
 
-    /// <summary>The rules rbac.yaml binds to a ServiceAccount, in KubeSim's form (a Role's rules hold in its namespace only).</summary>
-    private static JsonArray Rules(string serviceAccount)
-    {
-        var documents = Documents();
-        var rules = new JsonArray();
-        foreach (var (_, binding) in documents.Where(d => At(d.Doc, "kind") is "ClusterRoleBinding" or "RoleBinding"))
-        {
-            if (!Maps(binding["subjects"]).Any(s => (string?)s["name"] == serviceAccount && (string?)s["namespace"] == "kube-system")) continue;
-            var roleKind = (string)At(binding, "roleRef", "kind")!;
-            var role = Find(roleKind, (string)At(binding, "roleRef", "name")!).Doc;
-            foreach (var rule in Maps(role["rules"]))
-            {
-                var simRule = new JsonObject
-                {
-                    ["verbs"] = new JsonArray(Strings(rule["verbs"]).Select(v => (JsonNode)v).ToArray()),
-                    ["resources"] = new JsonArray(Strings(rule["resources"]).Select(v => (JsonNode)v).ToArray()),
-                    ["apiGroups"] = new JsonArray(Strings(rule["apiGroups"]).Select(v => (JsonNode)v).ToArray()),
-                };
-                if (roleKind == "Role") simRule["namespaces"] = new JsonArray((string)At(role, "metadata", "namespace")!);
-                rules.Add((JsonNode)simRule);
-            }
-        }
-        Assert.NotEmpty(rules);
-        return rules;
-    }
-
     /// <summary>A KubeClient authenticated as kube-system/ACCOUNT, under the rules rbac.yaml gives it.</summary>
     private async Task<(KubeClient Client, string Token)> As(string account)
     {
         using var admin = sim.CreateHttpClient(sim.Token);
-        var rbac = new JsonObject { ["serviceAccount"] = $"kube-system/{account}", ["rules"] = Rules(account) };
-        (await admin.PostAsync("/_sim/rbac", new StringContent(rbac.ToJsonString(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await admin.PostAsync("/_sim/rbac", new StringContent(RbacRules(account), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         var minted = await admin.PostAsync($"/api/v1/namespaces/kube-system/serviceaccounts/{account}/token",
             new StringContent("""{"spec":{"expirationSeconds":600}}""", Encoding.UTF8, "application/json"));
         minted.EnsureSuccessStatusCode();
@@ -102,21 +75,17 @@ public sealed class RbacSimTests(KubeSimFixture sim) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_agent_identity_may_elect_the_sweeper_and_mint_plugin_tokens_but_not_write_pods()
+    public async Task The_agent_identity_may_not_write_pods_or_reach_outside_kube_system()
     {
+        // What the agent may do is run by AgentRbacTests (every component under these rules); this is what it may not.
         var (client, token) = await As("eip-cni-agent");
-        using (client)
-        {
-            var lease = await client.CreateLeaseAsync(new LeaseRecord("kube-system", "eip-cni-sweep", "node-a", 15, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 0), Budget());
-            var read = await client.GetLeaseAsync("kube-system", "eip-cni-sweep", Budget());
-            await client.UpdateLeaseAsync(read! with { RenewTime = DateTimeOffset.UtcNow }, Budget());
-            Assert.NotNull(lease.ResourceVersion);
-        }
-        Assert.Equal(HttpStatusCode.Created, await Raw(token, HttpMethod.Post, "/api/v1/namespaces/kube-system/serviceaccounts/eip-cni-plugin/token", """{"spec":{"expirationSeconds":600}}"""));
-        Assert.Equal(HttpStatusCode.OK, await Raw(token, HttpMethod.Get, "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a"));
-        Assert.Equal(HttpStatusCode.OK, await Raw(token, HttpMethod.Get, "/api/v1/nodes"));
+        client.Dispose();
+        await sim.PutPodAsync("""{"metadata":{"name":"web-0","namespace":"team-a"},"spec":{"nodeName":"node-a"}}""");
         Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Patch, "/api/v1/namespaces/team-a/pods/web-0", "{}"));
-        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Get, "/apis/coordination.k8s.io/v1/namespaces/default/leases/eip-cni-sweep"));
-        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Get, "/api/v1/namespaces/default/configmaps/eni-config"));
+        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Get, "/api/v1/namespaces/team-a/pods/web-0"));
+        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Post, "/api/v1/namespaces/team-a/events", "{}"));
+        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Get, "/apis/coordination.k8s.io/v1/namespaces/default/leases/eip-cni-sweeper"));
+        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Get, "/api/v1/namespaces/default/configmaps"));
+        Assert.Equal(HttpStatusCode.Forbidden, await Raw(token, HttpMethod.Get, "/api/v1/namespaces/kube-system/secrets"));
     }
 }
