@@ -92,7 +92,7 @@ public sealed class PluginIdentity
 
     private void WriteKubeconfigIfChanged()
     {
-        var content = RenderKubeconfig(_options.Server ?? _agentConfig.Server, _agentConfig, _options.TokenPath);
+        var content = RenderKubeconfig(_options.Server ?? _agentConfig.Server, _agentConfig, _options.TokenPathOnHost ?? _options.TokenPath);
         try
         {
             if (PrivateFiles.Read(_options.KubeconfigPath, ConfigFile.ConfigLimit, ownerOnly: true) is { } current && current.AsSpan().SequenceEqual(content))

@@ -9,6 +9,12 @@ public sealed record PluginIdentityOptions
     /// <summary>The token file the kubeconfig names (<c>tokenFile</c>); the plugin reads it on every request.</summary>
     public string TokenPath { get; init; } = "/etc/cni/net.d/eip-cni.d/eip-cni.token";
 
+    /// <summary>
+    /// The token file's path as the plugin sees it, written into the kubeconfig, when the agent writes it through another
+    /// mount (the DaemonSet sees the host's /etc/cni/net.d at /host/etc/cni/net.d); null: <see cref="TokenPath"/>.
+    /// </summary>
+    public string? TokenPathOnHost { get; init; }
+
     /// <summary>The plugin's own, minimal service account (conf/rbac.yaml), not the agent's.</summary>
     public string ServiceAccountNamespace { get; init; } = "kube-system";
     public string ServiceAccountName { get; init; } = "eip-cni-plugin";
