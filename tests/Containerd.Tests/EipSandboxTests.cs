@@ -50,6 +50,84 @@ public sealed class EipSandboxTests(ITestOutputHelper output) : IDisposable
         return path;
     }
 
+    /// <summary>kube-system/eni-config with the same eni_conf the node has, as Terway's ConfigMap holds it (run mirrors it).</summary>
+    private void CreateEniConfig(CniNetwork net)
+    {
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        http.DefaultRequestHeaders.Authorization = new("Bearer", _world.Kube.Ready["token"]!.GetValue<string>());
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["namespace"] = "kube-system", ["name"] = "eni-config" },
+            ["data"] = new JsonObject { ["eni_conf"] = File.ReadAllText(Path.Combine(net.Dir, "eni.json")) },
+        };
+        using var r = http.PostAsync($"{_world.Kube.Url}/api/v1/namespaces/kube-system/configmaps",
+            new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+        Assert.True(r.IsSuccessStatusCode, r.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+    }
+
+    private static string[] Chain(CniNetwork net) =>
+        JsonNode.Parse(File.ReadAllText(net.ConflistPath))!["plugins"]!.AsArray().Select(p => p!["type"]!.GetValue<string>()).ToArray();
+
+    [ContainerdFact]
+    public async Task Run_rechains_a_conflist_the_primary_plugin_rewrote_within_a_second_and_the_next_sandbox_gets_its_eip()
+    {
+        await using var node = new TestNode("10.250.0.0/24", new ContainerdOptions { CallTimeout = TimeSpan.FromSeconds(75) });
+        WritePrimary(node.Net);
+        var cri = await node.StartAsync();
+        var ct = node.Ct;
+        var pluginConfig = PluginConfig(node.Net);
+        CreateEniConfig(node.Net);
+        var install = Agent("install", "--cni-bin-dir", node.Net.BinDir, "--cni-conf-dir", node.Net.ConfDir, "--plugin-config", pluginConfig);
+        Assert.True(install.ExitCode == 0, install.Stdout + install.Stderr);
+
+        var psi = new ProcessStartInfo(Path.Combine(Repo.Root, "out", "eip-cni-agent"))
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "run", "--cni-bin-dir", node.Net.BinDir, "--cni-conf-dir", node.Net.ConfDir, "--host-cni-conf-dir", node.Net.ConfDir,
+                     "--plugin-config", pluginConfig, "--node-name", "node-ctrd", "--kubeconfig", _world.Kube.Ready["kubeconfig"]!.GetValue<string>(),
+                     "--metrics-address", "", "--no-sweep" })
+            psi.ArgumentList.Add(a);
+        using var agent = Process.Start(psi)!;
+        var agentLog = new System.Text.StringBuilder();
+        agent.ErrorDataReceived += (_, e) => { lock (agentLog) agentLog.AppendLine(e.Data); };
+        agent.BeginErrorReadLine();
+        try
+        {
+            await Task.Delay(1000, ct); // running: the chain was already in place, so its first pass changes nothing
+            Assert.Equal(["bridge", "eip-cni"], Chain(node.Net));
+
+            // "Terway" restarts and writes its own conflist again: eip-cni is gone from the chain.
+            WritePrimary(node.Net);
+            var clock = Stopwatch.StartNew();
+            while (Chain(node.Net) is not [.., "eip-cni"] && clock.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(10, ct);
+            output.WriteLine($"re-chained {clock.ElapsedMilliseconds} ms after the rewrite");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"re-chained only after {clock.ElapsedMilliseconds} ms\n{agentLog}");
+
+            _world.CreatePod("web-1", new Dictionary<string, string> { [WantsEip] = "true" });
+            var id = await cri.RunPodSandboxAsync("web-1", "default", CniChain.PodUid("web-1"), new Dictionary<string, string> { [WantsEip] = "true" }, ct: ct);
+            var ip = await cri.PodIpAsync(id, ct);
+            var eip = Assert.Single(_world.ApiEips());
+            Assert.Equal("InUse", eip["status"]!.GetValue<string>());
+            Assert.Equal(ip, eip["privateIpAddress"]!.GetValue<string>());
+            await cri.StopPodSandboxAsync(id, ct);
+            await cri.RemovePodSandboxAsync(id, ct);
+        }
+        finally
+        {
+            Libc_kill(agent.Id);
+            if (!agent.WaitForExit(20_000)) agent.Kill();
+            output.WriteLine(agentLog.ToString());
+        }
+        Assert.Equal(0, agent.ExitCode); // SIGTERM: every loop ended gracefully
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    private static void Libc_kill(int pid) => Kill(pid, 15);
+
     private static ProcessResult Agent(params string[] args) =>
         ProcessRunner.Run(Path.Combine(Repo.Root, "out", "eip-cni-agent"), args, timeout: TimeSpan.FromSeconds(60));
 
