@@ -98,6 +98,7 @@ internal sealed class AddVerb
             record = record with
             {
                 Phase = existing?.Phase == AttachmentPhase.Releasing ? AttachmentPhase.Allocated : record.Phase,
+                ReleasingSince = null,
                 Unbound = false,
                 HeldEventPosted = false,
                 NetworkInterfaceId = eni.NetworkInterfaceId,

@@ -195,7 +195,7 @@ internal sealed class EngineCore
     /// </summary>
     public async Task<Settlement> SettleAsync(AttachmentRecord rec, CancellationToken ct)
     {
-        if (rec.Phase != AttachmentPhase.Releasing) rec = Journal.Write(rec with { Phase = AttachmentPhase.Releasing });
+        if (rec.Phase != AttachmentPhase.Releasing) rec = Journal.Write(rec with { Phase = AttachmentPhase.Releasing, ReleasingSince = Svc.Time.GetUtcNow() });
 
         if (rec.AllocationId is null)
         {
@@ -323,17 +323,8 @@ internal sealed class EngineCore
         Journal.Write(rec with { Attempts = attempts, NextAttemptAt = Svc.Time.GetUtcNow() + backoff, LastError = ErrorText(e) });
     }
 
-    /// <summary>
-    /// The cloud's code and request ID, without its free text: a DEL or GC error must never say "not found" (containerd
-    /// reads that as success and forgets the sandbox), and "InvalidAccessKeyId.NotFound" says what it must.
-    /// </summary>
-    public static string ErrorText(Exception e) => e switch
-    {
-        CloudException c => $"{c.Action} answered {c.Code}" + (c.HttpStatus > 0 ? $" (HTTP {c.HttpStatus}" : " (no answer") +
-            (c.RequestId is null ? ")" : $", RequestId {c.RequestId})"),
-        OperationCanceledException => "the cloud did not finish within the call's budget",
-        _ => e.Message,
-    };
+    /// <summary>The cloud's code and request ID, never its free text (<see cref="CloudErrorMapping.Describe"/>).</summary>
+    public static string ErrorText(Exception e) => CloudErrorMapping.Describe(e);
 
     /// <summary>
     /// What an allocation whose answer never came created: the EIP carrying this container's ownership tags, else the
