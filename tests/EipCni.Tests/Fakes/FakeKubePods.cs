@@ -29,6 +29,9 @@ public sealed class FakeKubePods : IKubePods
     /// <summary>When set, the lists fail with this exception (an API server that is down: status 0, ConnectionFailed).</summary>
     public KubeException? FailLists { get; set; }
 
+    /// <summary>Runs as a list is served, before its answer is made (a test's way to act "while the agent lists").</summary>
+    public Action? OnList { get; set; }
+
     /// <summary>The Node objects that exist.</summary>
     public HashSet<string> Nodes { get; } = new(StringComparer.Ordinal) { "node-1" };
 
@@ -87,6 +90,7 @@ public sealed class FakeKubePods : IKubePods
     {
         ListCalls++;
         if (FailLists is { } fail) throw fail;
+        OnList?.Invoke();
         IReadOnlyList<PodView> pods = _pods.Values.Where(p => nodeName is null || p.NodeName == nodeName)
             .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
         return Task.FromResult(pods);
