@@ -31,8 +31,10 @@ public sealed class CloudClients : IDisposable
     /// <param name="environment">Reads an environment variable; null for the process environment.</param>
     /// <param name="retry">Null for the defaults (with <see cref="CloudOptions.RequestTimeout"/>).</param>
     /// <param name="handler">Null for the real network stack (tests pass a fake).</param>
+    /// <param name="attemptFailed">Told of every failed attempt of a signed call (the agent's metrics); null for none.</param>
     public static CloudClients Create(CloudOptions options, ILog log, Func<string, string?>? environment = null,
-        TimeProvider? time = null, RetrySettings? retry = null, MetadataSettings? metadataSettings = null, HttpMessageHandler? handler = null)
+        TimeProvider? time = null, RetrySettings? retry = null, MetadataSettings? metadataSettings = null, HttpMessageHandler? handler = null,
+        Action<CloudException>? attemptFailed = null)
     {
         options.Validate();
         time ??= TimeProvider.System;
@@ -58,7 +60,7 @@ public sealed class CloudClients : IDisposable
         var anonymous = new OpenApiClient(http, null, UnlimitedCloudCallGate.Instance, retry, log, time);
         var credentials = CredentialChain.Standard(options, environment, anonymous, endpoints, metadata, log, time);
         var slots = new CloudCallSlots(options.StateDir, options.MaxConcurrentCloudCalls);
-        var client = new OpenApiClient(http, credentials, slots, retry, log, time);
+        var client = new OpenApiClient(http, credentials, slots, retry, log, time, attemptFailed);
         return new CloudClients(http, new EipCloud(client, endpoints), new EcsCloud(client, endpoints), metadata, credentials, endpoints);
     }
 

@@ -95,26 +95,44 @@ public sealed class EipCloud : IEipCloud
             for (var page = 1; ; page++)
             {
                 budget.NextPage("DescribeEipAddresses", page == 1 ? "first page" : $"TotalCount {totalCount}");
-                var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
-                p.Add("AllocationId", idChunk)
-                    .Add("EipAddress", query.EipAddress)
-                    .Add("AssociatedInstanceType", query.AssociatedInstanceType)
-                    .Add("AssociatedInstanceId", query.AssociatedInstanceId)
-                    .Add("Status", query.Status)
-                    .AddTags("Tag", query.Tags)
-                    .Add("PageNumber", page)
-                    .Add("PageSize", PageSize);
-                var response = await CallAsync("DescribeEipAddresses", p, false, CloudJsonContext.Default.DescribeEipAddressesResponse, cancellationToken, budget).ConfigureAwait(false);
-                var items = response.EipAddresses?.EipAddress ?? [];
-                if (items.Count > PageSize)
-                    throw new CloudException("DescribeEipAddresses", CloudErrorCodes.InvalidResponse,
-                        $"a page holds {items.Count} EIPs, more than the {PageSize} asked for", NullIfEmpty(response.RequestId), 200);
-                totalCount = response.TotalCount;
-                result.AddRange(items);
-                if (items.Count < PageSize || page * PageSize >= response.TotalCount) break;
+                var answer = await PageAsync(query, idChunk, page, budget, cancellationToken).ConfigureAwait(false);
+                totalCount = answer.TotalCount;
+                result.AddRange(answer.Items);
+                if (!answer.HasMore) break;
             }
         }
         return result;
+    }
+
+    public Task<EipPage> DescribeEipAddressesPageAsync(EipQuery query, int pageNumber, CancellationToken cancellationToken)
+    {
+        if (query.AllocationIds is { Count: > AllocationIdsPerCall })
+            throw new ArgumentException($"one page can name at most {AllocationIdsPerCall} EIPs", nameof(query));
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageNumber, 1);
+        // A given-but-empty id list matches nothing; sending it empty would list every EIP of the account.
+        if (query.AllocationIds is { Count: 0 }) return Task.FromResult(new EipPage([], 0, pageNumber, PageSize));
+        var ids = query.AllocationIds is { } list ? string.Join(',', list) : null;
+        // Each page is a listing of its own: its answer may be a page's size, not more.
+        return PageAsync(query, ids, pageNumber, new ListingBudget(), cancellationToken);
+    }
+
+    private async Task<EipPage> PageAsync(EipQuery query, string? ids, int page, ListingBudget budget, CancellationToken cancellationToken)
+    {
+        var p = await RegionParameters(cancellationToken).ConfigureAwait(false);
+        p.Add("AllocationId", ids)
+            .Add("EipAddress", query.EipAddress)
+            .Add("AssociatedInstanceType", query.AssociatedInstanceType)
+            .Add("AssociatedInstanceId", query.AssociatedInstanceId)
+            .Add("Status", query.Status)
+            .AddTags("Tag", query.Tags)
+            .Add("PageNumber", page)
+            .Add("PageSize", PageSize);
+        var response = await CallAsync("DescribeEipAddresses", p, false, CloudJsonContext.Default.DescribeEipAddressesResponse, cancellationToken, budget).ConfigureAwait(false);
+        var items = response.EipAddresses?.EipAddress ?? [];
+        if (items.Count > PageSize)
+            throw new CloudException("DescribeEipAddresses", CloudErrorCodes.InvalidResponse,
+                $"a page holds {items.Count} EIPs, more than the {PageSize} asked for", NullIfEmpty(response.RequestId), 200);
+        return new EipPage(items, response.TotalCount, page, PageSize);
     }
 
     public async Task<string> AddCommonBandwidthPackageIpAsync(string bandwidthPackageId, string allocationId, string? clientToken, CancellationToken cancellationToken)

@@ -19,6 +19,12 @@ public interface IEipCloud
     /// <summary>Every EIP matching the query (all pages). An empty <see cref="EipQuery.AllocationIds"/> list matches nothing.</summary>
     Task<IReadOnlyList<EipAddress>> DescribeEipAddressesAsync(EipQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One page (1-based) of the EIPs matching the query, 100 a page, for a caller that paces its own listing (the
+    /// agent's cluster sweep). At most 50 <see cref="EipQuery.AllocationIds"/>; an empty list matches nothing.
+    /// </summary>
+    Task<EipPage> DescribeEipAddressesPageAsync(EipQuery query, int pageNumber, CancellationToken cancellationToken);
+
     Task<string> AddCommonBandwidthPackageIpAsync(string bandwidthPackageId, string allocationId, string? clientToken, CancellationToken cancellationToken);
 
     Task<string> RemoveCommonBandwidthPackageIpAsync(string bandwidthPackageId, string allocationId, string? clientToken, CancellationToken cancellationToken);

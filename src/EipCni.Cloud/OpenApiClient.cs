@@ -28,11 +28,15 @@ public sealed class OpenApiClient
     private readonly RetrySettings _settings;
     private readonly ILog _log;
     private readonly TimeProvider _time;
+    private readonly Action<CloudException>? _attemptFailed;
 
     /// <param name="http">The process-wide client (its own Timeout must be infinite: the timeouts here rule).</param>
     /// <param name="credentials">Null for a client that only makes anonymous calls.</param>
-    public OpenApiClient(HttpClient http, ICredentialSource? credentials, ICloudCallGate gate, RetrySettings settings, ILog log, TimeProvider time)
+    /// <param name="attemptFailed">Told of every failed attempt, retried or not (the agent counts cloud errors and throttles).</param>
+    public OpenApiClient(HttpClient http, ICredentialSource? credentials, ICloudCallGate gate, RetrySettings settings, ILog log, TimeProvider time,
+        Action<CloudException>? attemptFailed = null)
     {
+        _attemptFailed = attemptFailed;
         _http = http;
         _credentials = credentials;
         _gate = gate;
@@ -61,6 +65,7 @@ public sealed class OpenApiClient
             catch (CloudException e) when (!credentialRefreshed && used.Value?.SecurityToken is not null && IsRejectedCredential(e.Code))
             {
                 // A cached temporary credential the cloud no longer accepts: fetch a fresh one and try once more.
+                _attemptFailed?.Invoke(e);
                 last = e;
                 credentialRefreshed = true;
                 _credentials!.Invalidate(used.Value);
@@ -69,6 +74,7 @@ public sealed class OpenApiClient
             }
             catch (CloudException e)
             {
+                _attemptFailed?.Invoke(e);
                 last = e;
                 if (!e.IsRetryable || !_settings.Policy.MayRetry(attempt)) throw;
             }

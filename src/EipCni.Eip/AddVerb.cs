@@ -41,7 +41,7 @@ internal sealed class AddVerb
             await _core.DrainEventsAsync(failing: true).ConfigureAwait(false);
             throw;
         }
-        if (!request.Wanted) return "no EIP requested";
+        if (!request.Wanted) return Plugin.EipPlugin.NotAskedSummary;
 
         if (Call.PodNamespace is not { } podNamespace || Call.PodName is not { } podName)
             throw new CniException(CniCode.InvalidEnvironment, "CNI_ARGS lacks K8S_POD_NAMESPACE or K8S_POD_NAME",
@@ -99,6 +99,7 @@ internal sealed class AddVerb
             record = record with
             {
                 Phase = existing?.Phase == AttachmentPhase.Releasing ? AttachmentPhase.Allocated : record.Phase,
+                ReleasingSince = null,
                 Unbound = false,
                 HeldEventPosted = false,
                 NetworkInterfaceId = eni.NetworkInterfaceId,

@@ -41,4 +41,16 @@ public static class CloudErrorMapping
             or "OperationFailed.LastTokenProcessing" or "SignatureNonceUsed";
 
     public static bool IsNotFound(CloudException e) => e.Code is "InvalidAllocationId.NotFound" || e.HttpStatus == 404 && e.Code.Contains("AllocationId", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The cloud's code and request ID, without its free text: a DEL or GC error must never say "not found" (containerd
+    /// reads that as success and forgets the sandbox), and "InvalidAccessKeyId.NotFound" says what it must.
+    /// </summary>
+    public static string Describe(Exception e) => e switch
+    {
+        CloudException c => $"{c.Action} answered {c.Code}" + (c.HttpStatus > 0 ? $" (HTTP {c.HttpStatus}" : " (no answer") +
+            (c.RequestId is null ? ")" : $", RequestId {c.RequestId})"),
+        OperationCanceledException => "the cloud did not finish within the call's budget",
+        _ => e.Message,
+    };
 }

@@ -1,3 +1,5 @@
+using EipCni.State;
+
 namespace EipCni.Eip;
 
 /// <summary>
@@ -21,6 +23,13 @@ public sealed class EipEngine : IEipEngine
     public Task<string> GcAsync(AttachmentContext ctx, CancellationToken ct) => new GcVerb(Core(ctx)).RunAsync(ct);
 
     public string Status(AttachmentContext ctx) => new StatusVerb(Core(ctx)).Run();
+
+    /// <summary>
+    /// The agent's node GC: the CNI GC pass over one network's journal (<paramref name="call"/>'s network and state
+    /// dir), with the agent's own judgement of which records are stale; null settles none, only pending work.
+    /// </summary>
+    public Task<GcReport> CollectGarbageAsync(EngineCall call, Func<AttachmentRecord, bool>? isStale, CancellationToken ct) =>
+        new GcVerb(new EngineCore(_svc, call)).CollectAsync(isStale, ct);
 
     private EngineCore Core(AttachmentContext ctx) => new(_svc, EngineCall.From(ctx));
 }

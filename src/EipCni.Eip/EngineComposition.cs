@@ -12,30 +12,7 @@ public static class EngineComposition
     {
         var conf = ctx.Conf;
         CloudClients? cloud = null;
-        CloudClients Cloud()
-        {
-            if (cloud is not null) return cloud;
-            var options = new CloudOptions
-            {
-                RegionId = conf.RegionId ?? ctx.EniConf.RegionId,
-                VpcEndpoint = conf.Endpoints.Vpc,
-                EcsEndpoint = conf.Endpoints.Ecs,
-                StsEndpoint = conf.Endpoints.Sts,
-                MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
-                AccessKeyId = ctx.EniConf.AccessKey,
-                AccessKeySecret = ctx.EniConf.AccessSecret,
-                StateDir = conf.StateDir,
-                MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
-            };
-            try
-            {
-                return cloud = CloudClients.Create(options, ctx.Log);
-            }
-            catch (ArgumentException e)
-            {
-                throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{e.ParamName}\"", e.Message);
-            }
-        }
+        CloudClients Cloud() => cloud ??= CreateCloud(conf, ctx.EniConf, ctx.Log);
 
         IKubePods Kube()
         {
@@ -55,6 +32,34 @@ public static class EngineComposition
             Kube,
             nodeName: NodeName(conf));
         return new EipEngine(services);
+    }
+
+    /// <summary>
+    /// The cloud clients the plugin config and eni_conf describe (the engine's, and the agent's); no I/O until the first
+    /// call. Invalid options are error 7 naming the key.
+    /// </summary>
+    public static CloudClients CreateCloud(NetConf conf, EniConf eniConf, ILog log, Action<CloudException>? attemptFailed = null)
+    {
+        var options = new CloudOptions
+        {
+            RegionId = conf.RegionId ?? eniConf.RegionId,
+            VpcEndpoint = conf.Endpoints.Vpc,
+            EcsEndpoint = conf.Endpoints.Ecs,
+            StsEndpoint = conf.Endpoints.Sts,
+            MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
+            AccessKeyId = eniConf.AccessKey,
+            AccessKeySecret = eniConf.AccessSecret,
+            StateDir = conf.StateDir,
+            MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
+        };
+        try
+        {
+            return CloudClients.Create(options, log, attemptFailed: attemptFailed);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CniException(CniCode.InvalidConfig, $"invalid value for \"{e.ParamName}\"", e.Message);
+        }
     }
 
     /// <summary>The Kubernetes node name from the plugin config (the agent writes it); the host name only when absent.</summary>

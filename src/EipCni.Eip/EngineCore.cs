@@ -195,9 +195,6 @@ internal sealed class EngineCore
             throw CniErrors.FromKubeconfig(e, Call.Kubeconfig);
         }
     }
-    /// <summary>Where the unbind step left the EIP.</summary>
-    public enum Unbinding { Free, Gone, Elsewhere, NotOurs }
-
     /// <summary>
     /// DEL's, rollback's, GC's and the sweep's one path. A record is removed only when the cloud positively shows its
     /// work undone or never done: an allocation whose answer was lost is replayed by its ClientToken, an association
@@ -205,7 +202,7 @@ internal sealed class EngineCore
     /// </summary>
     public async Task<Settlement> SettleAsync(AttachmentRecord rec, CancellationToken ct)
     {
-        if (rec.Phase != AttachmentPhase.Releasing) rec = Journal.Write(rec with { Phase = AttachmentPhase.Releasing });
+        if (rec.Phase != AttachmentPhase.Releasing) rec = Journal.Write(rec with { Phase = AttachmentPhase.Releasing, ReleasingSince = Svc.Time.GetUtcNow() });
 
         if (rec.AllocationId is null)
         {
@@ -333,17 +330,8 @@ internal sealed class EngineCore
         Journal.Write(rec with { Attempts = attempts, NextAttemptAt = Svc.Time.GetUtcNow() + backoff, LastError = ErrorText(e) });
     }
 
-    /// <summary>
-    /// The cloud's code and request ID, without its free text: a DEL or GC error must never say "not found" (containerd
-    /// reads that as success and forgets the sandbox), and "InvalidAccessKeyId.NotFound" says what it must.
-    /// </summary>
-    public static string ErrorText(Exception e) => e switch
-    {
-        CloudException c => $"{c.Action} answered {c.Code}" + (c.HttpStatus > 0 ? $" (HTTP {c.HttpStatus}" : " (no answer") +
-            (c.RequestId is null ? ")" : $", RequestId {c.RequestId})"),
-        OperationCanceledException => "the cloud did not finish within the call's budget",
-        _ => e.Message,
-    };
+    /// <summary>The cloud's code and request ID, never its free text (<see cref="CloudErrorMapping.Describe"/>).</summary>
+    public static string ErrorText(Exception e) => CloudErrorMapping.Describe(e);
 
     /// <summary>
     /// What an allocation whose answer never came created: the EIP carrying this container's ownership tags, else the
@@ -459,11 +447,7 @@ internal sealed class EngineCore
             Journal.Retire(rec.Key, rec.Generation + 1);
             return new Settlement(SettleState.Done, $"released {id}");
         }
-        var after = strategy.Kind == ReleaseKind.Ttl ? Svc.Time.GetUtcNow() + strategy.Ttl!.Value : (DateTimeOffset?)null;
-        await Svc.Eip.TagResourcesAsync([id], [
-            new(OwnershipTags.Retained, "true"),
-            new(OwnershipTags.ReleaseAfter, after?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? ""),
-        ], ct).ConfigureAwait(false);
+        var after = await TagKeptAsync(id, strategy, ct).ConfigureAwait(false);
         Journal.Write(rec with { Phase = AttachmentPhase.Retained, ReleaseAfter = after, LastError = null, Attempts = 0, NextAttemptAt = null });
         return new Settlement(SettleState.Done, after is null ? $"kept {id} (release strategy Never)" : $"kept {id} until {after:u}");
     }
@@ -477,15 +461,30 @@ internal sealed class EngineCore
         if (rec.AllocationId is not { } id) return true;
         if (rec.InBandwidthPackage && rec.BandwidthPackageId is { } pkg)
         {
-            try
-            {
-                await Svc.Eip.RemoveCommonBandwidthPackageIpAsync(pkg, id, null, ct).ConfigureAwait(false);
-            }
-            catch (CloudException e) when (CloudErrorMapping.IsGone(e))
-            {
-            }
+            await LeavePackageAsync(pkg, id, ct).ConfigureAwait(false);
             rec = Journal.Write(rec with { InBandwidthPackage = false }); // a retried release does not leave it twice
         }
+        return await ReleaseEipAsync(id, rec.BandwidthPackageId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the EIP out of a shared bandwidth package; "not in it" or "gone" count as done.</summary>
+    public async Task LeavePackageAsync(string packageId, string id, CancellationToken ct)
+    {
+        try
+        {
+            await Svc.Eip.RemoveCommonBandwidthPackageIpAsync(packageId, id, null, ct).ConfigureAwait(false);
+        }
+        catch (CloudException e) when (CloudErrorMapping.IsGone(e))
+        {
+        }
+    }
+
+    /// <summary>
+    /// ReleaseEipAddress, every "already gone" answer counting as done. An EIP found (again) in
+    /// <paramref name="packageId"/> leaves it first. False when it is bound to something (not ours to release in use).
+    /// </summary>
+    public async Task<bool> ReleaseEipAsync(string id, string? packageId, CancellationToken ct)
+    {
         try
         {
             await Svc.Eip.ReleaseEipAddressAsync(id, ct).ConfigureAwait(false);
@@ -495,16 +494,10 @@ internal sealed class EngineCore
         {
             return true;
         }
-        catch (CloudException e) when (e.Code == "OperationUnsupported.EipInCbwp" && rec.BandwidthPackageId is { } package)
+        catch (CloudException e) when (e.Code == "OperationUnsupported.EipInCbwp" && packageId is { } package)
         {
             // Still (or again) in the package: an add whose answer came late landed after we left it. Leave it, then release.
-            try
-            {
-                await Svc.Eip.RemoveCommonBandwidthPackageIpAsync(package, id, null, ct).ConfigureAwait(false);
-            }
-            catch (CloudException gone) when (CloudErrorMapping.IsGone(gone))
-            {
-            }
+            await LeavePackageAsync(package, id, ct).ConfigureAwait(false);
             await Svc.Eip.ReleaseEipAddressAsync(id, ct).ConfigureAwait(false);
             return true;
         }
@@ -516,6 +509,17 @@ internal sealed class EngineCore
             if (IsBound(eip)) return false;
             throw;
         }
+    }
+
+    /// <summary>Marks an unbound EIP as kept for its pod identity (Never, or until the TTL is over); returns when it may be released.</summary>
+    public async Task<DateTimeOffset?> TagKeptAsync(string id, ReleaseStrategy strategy, CancellationToken ct)
+    {
+        var after = strategy.Kind == ReleaseKind.Ttl ? Svc.Time.GetUtcNow() + strategy.Ttl!.Value : (DateTimeOffset?)null;
+        await Svc.Eip.TagResourcesAsync([id], [
+            new(OwnershipTags.Retained, "true"),
+            new(OwnershipTags.ReleaseAfter, after?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+        ], ct).ConfigureAwait(false);
+        return after;
     }
 
     /// <summary>A kept EIP whose TTL is over is released, unless a new sandbox of the pod took it over meanwhile.</summary>

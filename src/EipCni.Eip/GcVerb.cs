@@ -4,7 +4,11 @@ using EipCni.State;
 
 namespace EipCni.Eip;
 
-/// <summary>CNI GC: gives back records whose attachment is not in the valid list; with no list, finishes pending work.</summary>
+/// <summary>
+/// GC: gives back the records judged stale and finishes pending work (records being given back, kept EIPs whose time
+/// is over). The CNI verb judges by the runtime's valid-attachments list; the agent's node GC by the pods the API
+/// server shows on the node. Both go through <see cref="CollectAsync"/>.
+/// </summary>
 internal sealed class GcVerb
 {
     private readonly EngineCore _core;
@@ -16,22 +20,36 @@ internal sealed class GcVerb
     private ILog Log => _core.Log;
     private EngineCall Call => _core.Call;
 
+    /// <summary>CNI GC: with a list, records not in it are stale; without one, only pending work is done.</summary>
     public async Task<string> RunAsync(CancellationToken ct)
+    {
+        var valid = Call.ValidAttachments;
+        var report = await CollectAsync(valid is null ? null : r => !valid.Contains((r.ContainerId, r.IfName)), ct).ConfigureAwait(false);
+        if (report.Failures.Count > 0)
+            throw new CniException(CniCode.TryAgainLater, $"GC could not finish {report.Failures.Count} attachment(s); it will retry",
+                string.Join("; ", report.Failures.Select(f => f.ToString())));
+        return report.Examined == 0 ? "nothing recorded" : $"gc: {report.GivenBack} given back";
+    }
+
+    /// <summary>What GC does with a record.</summary>
+    private enum Due { Nothing, Settle, ReleaseKept }
+
+    /// <summary>
+    /// Settles every record <paramref name="isStale"/> says is stale (null: none is), every record already being given
+    /// back, and releases kept EIPs whose time is over. A kept EIP whose time is not over stays, stale or not. Each
+    /// record is judged again after its attachment lock is taken: a DEL or ADD that held it may have changed it.
+    /// </summary>
+    public async Task<GcReport> CollectAsync(Func<AttachmentRecord, bool>? isStale, CancellationToken ct)
     {
         Journal.PruneRetired(TimeSpan.FromDays(30));
         var records = Journal.List((path, e) => Log.Write(LogLevel.Error, "unreadable journal record", ("path", path), ("error", e.Message)));
-        if (records.Count == 0) return "nothing recorded";
-        var valid = Call.ValidAttachments;
         var now = Svc.Time.GetUtcNow();
-        var errors = new List<string>();
-        int released = 0, pending = 0;
+        var failures = new List<GcFailure>();
+        int givenBack = 0, pending = 0;
         foreach (var rec in records)
         {
-            if (ct.IsCancellationRequested) { errors.Add($"{rec.Key}: not reached within the budget"); continue; }
-            var stale = valid is not null && !valid.Contains((rec.ContainerId, rec.IfName));
-            var expired = rec.Phase == AttachmentPhase.Retained && rec.ReleaseAfter is { } t && t <= now;
-            if (!stale && !expired && rec.Phase != AttachmentPhase.Releasing) continue;
-            if (rec.Phase == AttachmentPhase.Retained && !expired) continue; // kept on purpose (Never, or TTL not yet over)
+            if (ct.IsCancellationRequested) { failures.Add(new GcFailure(rec.Key, "not reached within the budget", null)); continue; }
+            if (Judge(rec, now, isStale) == Due.Nothing) continue;
             // Each record gets its own slice of the budget, so one that the cloud keeps refusing cannot starve the others.
             using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
             budget.CancelAfter(TimeSpan.FromSeconds(10));
@@ -39,30 +57,36 @@ internal sealed class GcVerb
             {
                 using var attachmentLock = await Journal.LockAttachmentAsync(rec.Key, budget.Token).ConfigureAwait(false);
                 var current = Journal.Read(rec.Key);
-                if (current is null) continue;
-                if (expired)
+                if (current is null) continue; // its DEL finished it meanwhile
+                switch (Judge(current, now, isStale))
                 {
-                    await _core.ReleaseRetainedAsync(current, budget.Token).ConfigureAwait(false);
-                    released++;
-                    continue;
-                }
-                var settled = await _core.SettleAsync(current, budget.Token).ConfigureAwait(false);
-                if (settled.State == SettleState.Done) released++;
-                else
-                {
-                    pending++;
-                    errors.Add($"{rec.Key}: {settled.Summary}" + (settled.Cause is null ? "" : $" ({EngineCore.ErrorText(settled.Cause)})"));
+                    case Due.ReleaseKept:
+                        await _core.ReleaseRetainedAsync(current, budget.Token).ConfigureAwait(false);
+                        givenBack++;
+                        break;
+                    case Due.Settle:
+                        var settled = await _core.SettleAsync(current, budget.Token).ConfigureAwait(false);
+                        if (settled.State == SettleState.Done) givenBack++;
+                        else
+                        {
+                            pending++;
+                            failures.Add(new GcFailure(rec.Key, settled.Summary, settled.Cause));
+                        }
+                        break;
                 }
             }
             catch (Exception e) when (e is CloudException or OperationCanceledException or CniException or IOException)
             {
-                errors.Add($"{rec.Key}: {EngineCore.ErrorText(e)}");
+                failures.Add(new GcFailure(rec.Key, EngineCore.ErrorText(e), e));
             }
         }
-        if (errors.Count > 0)
-            throw new CniException(CniCode.TryAgainLater, $"GC could not finish {errors.Count} attachment(s); it will retry", string.Join("; ", errors));
-        return $"gc: {released} given back";
+        return new GcReport(records.Count, givenBack, pending, failures);
     }
 
-    /// <summary>A kept EIP whose TTL is over is released, unless a new sandbox of the pod took it over meanwhile.</summary>
+    private static Due Judge(AttachmentRecord rec, DateTimeOffset now, Func<AttachmentRecord, bool>? isStale)
+    {
+        if (rec.Phase == AttachmentPhase.Retained)
+            return rec.ReleaseAfter is { } t && t <= now ? Due.ReleaseKept : Due.Nothing; // kept on purpose until then
+        return rec.Phase == AttachmentPhase.Releasing || isStale?.Invoke(rec) == true ? Due.Settle : Due.Nothing;
+    }
 }

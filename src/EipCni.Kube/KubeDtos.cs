@@ -31,6 +31,25 @@ internal sealed class PodDto
     public PodStatusDto? Status { get; set; }
 }
 
+/// <summary>A page of a list: its items and, when more follow, the continue token.</summary>
+internal sealed class ListMetaDto
+{
+    public string? Continue { get; set; }
+    public string? ResourceVersion { get; set; }
+}
+
+internal sealed class PodListDto
+{
+    public ListMetaDto? Metadata { get; set; }
+    public List<PodDto>? Items { get; set; }
+}
+
+internal sealed class NodeListDto
+{
+    public ListMetaDto? Metadata { get; set; }
+    public List<ObjectDto>? Items { get; set; }
+}
+
 internal sealed class PodSpecDto
 {
     public string? NodeName { get; set; }

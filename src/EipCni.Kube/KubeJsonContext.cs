@@ -7,6 +7,8 @@ namespace EipCni.Kube;
 /// <summary>Source-generated JSON for the Kubernetes wire types (reflection is off in NativeAOT).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PodDto))]
+[JsonSerializable(typeof(PodListDto))]
+[JsonSerializable(typeof(NodeListDto))]
 [JsonSerializable(typeof(StatusDto))]
 [JsonSerializable(typeof(AnnotationsPatchDto))]
 [JsonSerializable(typeof(ConditionPatchDto))]

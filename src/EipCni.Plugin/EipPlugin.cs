@@ -9,11 +9,17 @@ namespace EipCni.Plugin;
 /// </summary>
 public sealed class EipPlugin(IEipWork work) : ICniVerbs
 {
+    /// <summary>The summary of an ADD with the EIP feature off (the agent's metrics tell these ADDs from those with EIP work).</summary>
+    public const string FeatureOffSummary = "pass-through";
+
+    /// <summary>The summary of an ADD for a pod that does not ask for an EIP.</summary>
+    public const string NotAskedSummary = "no EIP requested";
+
     public CniOutcome Add(CniCall call)
     {
         var eniConf = LoadEniConf(call);
-        if (!eniConf.EnableEipPool) return CniOutcome.Done("pass-through");
-        if (!PodMayAsk(call)) return CniOutcome.Done("no EIP requested");
+        if (!eniConf.EnableEipPool) return CniOutcome.Done(FeatureOffSummary);
+        if (!PodMayAsk(call)) return CniOutcome.Done(NotAskedSummary);
         RequireValidIdentity(call);
         return work.Run(call, eniConf, TimeSpan.FromSeconds(call.Conf.AddTimeoutSeconds));
     }

@@ -54,6 +54,8 @@ public sealed record AttachmentRecord
     public bool HeldEventPosted { get; init; }
     /// <summary>What this ADD did that a rollback must undo (user EIPs: whether we robbed it).</summary>
     public string? RobbedFrom { get; init; }
+    /// <summary>When the record entered <see cref="AttachmentPhase.Releasing"/> (null before; older records lack it): how long its giving back has been pending.</summary>
+    public DateTimeOffset? ReleasingSince { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public string? LastError { get; init; }

@@ -144,17 +144,28 @@ public sealed partial class FakeEipCloud : IEipCloud
         }).ConfigureAwait(false)).RequestId;
 
     public Task<IReadOnlyList<EipAddress>> DescribeEipAddressesAsync(EipQuery query, CancellationToken cancellationToken) =>
-        Run<IReadOnlyList<EipAddress>>("DescribeEipAddresses", query.AllocationIds is { Count: 1 } one ? one[0] : null, null, null, cancellationToken, () =>
+        Run<IReadOnlyList<EipAddress>>("DescribeEipAddresses", query.AllocationIds is { Count: 1 } one ? one[0] : null, null, null, cancellationToken,
+            () => Matching(query).Select(View).ToList());
+
+    /// <summary>A page of 100, like the cloud's largest; the pages are cut from the state at the time of each call.</summary>
+    public Task<EipPage> DescribeEipAddressesPageAsync(EipQuery query, int pageNumber, CancellationToken cancellationToken) =>
+        Run("DescribeEipAddresses", query.AllocationIds is { Count: 1 } one ? one[0] : null, null, null, cancellationToken, () =>
         {
-            IEnumerable<FakeEip> found = _eips.Values;
-            if (query.AllocationIds is { } ids) found = found.Where(e => ids.Contains(e.AllocationId));
-            if (query.EipAddress is { } ip) found = found.Where(e => e.IpAddress == ip);
-            if (query.AssociatedInstanceId is { } instance) found = found.Where(e => e.InstanceId == instance);
-            if (query.AssociatedInstanceType is { } type) found = found.Where(e => e.InstanceType == type);
-            if (query.Status is { } status) found = found.Where(e => e.Status == status);
-            foreach (var (k, v) in query.Tags ?? []) found = found.Where(e => e.Tags.TryGetValue(k, out var t) && t == v);
-            return found.OrderBy(e => e.AllocationId, StringComparer.Ordinal).Select(View).ToList();
+            var all = Matching(query).ToList();
+            return new EipPage(all.Skip((pageNumber - 1) * 100).Take(100).Select(View).ToList(), all.Count, pageNumber, 100);
         });
+
+    private IEnumerable<FakeEip> Matching(EipQuery query)
+    {
+        IEnumerable<FakeEip> found = _eips.Values;
+        if (query.AllocationIds is { } ids) found = found.Where(e => ids.Contains(e.AllocationId));
+        if (query.EipAddress is { } ip) found = found.Where(e => e.IpAddress == ip);
+        if (query.AssociatedInstanceId is { } instance) found = found.Where(e => e.InstanceId == instance);
+        if (query.AssociatedInstanceType is { } type) found = found.Where(e => e.InstanceType == type);
+        if (query.Status is { } status) found = found.Where(e => e.Status == status);
+        foreach (var (k, v) in query.Tags ?? []) found = found.Where(e => e.Tags.TryGetValue(k, out var t) && t == v);
+        return found.OrderBy(e => e.AllocationId, StringComparer.Ordinal);
+    }
 
     public async Task<string> AddCommonBandwidthPackageIpAsync(string bandwidthPackageId, string allocationId, string? clientToken, CancellationToken cancellationToken) =>
         (await Run("AddCommonBandwidthPackageIp", allocationId, clientToken, $"{bandwidthPackageId}|{allocationId}", cancellationToken, () =>

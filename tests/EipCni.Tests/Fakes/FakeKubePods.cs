@@ -23,16 +23,36 @@ public sealed class FakeKubePods : IKubePods
 
     public int PodReads { get; private set; }
 
+    /// <summary>Pod and node lists served (the agent's GC and sweep).</summary>
+    public int ListCalls { get; private set; }
+
+    /// <summary>When set, the lists fail with this exception (an API server that is down: status 0, ConnectionFailed).</summary>
+    public KubeException? FailLists { get; set; }
+
+    /// <summary>Runs as a list is served, before its answer is made (a test's way to act "while the agent lists").</summary>
+    public Action? OnList { get; set; }
+
+    /// <summary>The Node objects that exist.</summary>
+    public HashSet<string> Nodes { get; } = new(StringComparer.Ordinal) { "node-1" };
+
     public PodView AddPod(string ns, string name, IReadOnlyDictionary<string, string>? annotations = null,
-        string? ownerKind = null, IReadOnlyList<string>? readinessGates = null, string uid = "uid-1")
+        string? ownerKind = null, IReadOnlyList<string>? readinessGates = null, string uid = "uid-1", string? node = "node-1",
+        IReadOnlyList<string>? ips = null, string phase = "Pending")
     {
         var owners = ownerKind is null ? Array.Empty<PodOwner>() : [new PodOwner("apps/v1", ownerKind, name + "-owner", "owner-uid", true)];
-        var pod = new PodView(ns, name, uid, "1", "node-1", "Pending",
+        var pod = new PodView(ns, name, uid, "1", node, phase,
             annotations ?? new Dictionary<string, string>(), new Dictionary<string, string>(), owners,
-            readinessGates ?? [], [], []);
+            readinessGates ?? [], [], ips ?? []);
         _pods[(ns, name)] = pod;
         return pod;
     }
+
+    /// <summary>The pod is deleted from the API server.</summary>
+    public void RemovePod(string ns, string name) => _pods.TryRemove((ns, name), out _);
+
+    /// <summary>The API server's answer as an unreachable one looks to the client.</summary>
+    public static KubeException Unreachable() =>
+        new(0, "ConnectionFailed", "127.0.0.1:6443: Connection refused", "GET", "/api/v1/pods", 8);
 
     /// <summary>Adds a plain pod unless one of that name exists.</summary>
     public void EnsurePod(string ns, string name)
@@ -64,6 +84,24 @@ public sealed class FakeKubePods : IKubePods
         return _pods.TryGetValue((ns, name), out var pod)
             ? Task.FromResult(pod)
             : throw NotFound("GET", ns, name);
+    }
+
+    public Task<IReadOnlyList<PodView>> ListPodsAsync(string? nodeName, CancellationToken cancellationToken)
+    {
+        ListCalls++;
+        if (FailLists is { } fail) throw fail;
+        OnList?.Invoke();
+        IReadOnlyList<PodView> pods = _pods.Values.Where(p => nodeName is null || p.NodeName == nodeName)
+            .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
+        return Task.FromResult(pods);
+    }
+
+    public Task<IReadOnlyList<string>> ListNodeNamesAsync(CancellationToken cancellationToken)
+    {
+        ListCalls++;
+        if (FailLists is { } fail) throw fail;
+        IReadOnlyList<string> nodes = Nodes.Order(StringComparer.Ordinal).ToList();
+        return Task.FromResult(nodes);
     }
 
     public Task<PodView> PatchPodAnnotationsAsync(string ns, string name, IReadOnlyDictionary<string, string?> annotations, CancellationToken cancellationToken)
