@@ -31,7 +31,7 @@ internal sealed class PodDto
     public PodStatusDto? Status { get; set; }
 }
 
-/// <summary>A page of a list: its items and, when more follow, the continue token.</summary>
+/// <summary>A list's metadata: when more items follow, the continue token; the resourceVersion to watch from.</summary>
 internal sealed class ListMetaDto
 {
     public string? Continue { get; set; }
@@ -172,13 +172,6 @@ internal sealed class LeaseSpecDto
     public string? AcquireTime { get; set; }
     public string? RenewTime { get; set; }
     public int? LeaseTransitions { get; set; }
-}
-
-/// <summary>A list's metadata: the resourceVersion to watch from.</summary>
-internal sealed class ListMetaDto
-{
-    public string? ResourceVersion { get; set; }
-    public string? Continue { get; set; }
 }
 
 /// <summary>PodList, ConfigMapList, ...: only the list metadata and the items.</summary>
