@@ -87,7 +87,7 @@ public sealed class EipSandboxTests(ITestOutputHelper output) : IDisposable
         };
         foreach (var a in new[] { "run", "--cni-bin-dir", node.Net.BinDir, "--cni-conf-dir", node.Net.ConfDir, "--host-cni-conf-dir", node.Net.ConfDir,
                      "--plugin-config", pluginConfig, "--node-name", "node-ctrd", "--kubeconfig", _world.Kube.Ready["kubeconfig"]!.GetValue<string>(),
-                     "--metrics-address", "", "--no-sweep" })
+                     "--metrics-address", "127.0.0.1:19767", "--no-sweep" })
             psi.ArgumentList.Add(a);
         using var agent = Process.Start(psi)!;
         var agentLog = new System.Text.StringBuilder();
@@ -113,6 +113,21 @@ public sealed class EipSandboxTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(ip, eip["privateIpAddress"]!.GetValue<string>());
             await cri.StopPodSandboxAsync(id, ct);
             await cri.RemovePodSandboxAsync(id, ct);
+
+            // The agent read the plugin's log lines of these calls: /metrics counts them, /healthz says ok.
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            string metrics = "";
+            var waited = Stopwatch.StartNew();
+            while (!metrics.Contains("eipcni_cni_calls_total{command=\"ADD\",code=\"0\"}") && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(500, ct);
+                metrics = await http.GetStringAsync("http://127.0.0.1:19767/metrics", ct);
+            }
+            output.WriteLine(metrics);
+            Assert.Contains("eipcni_cni_calls_total{command=\"ADD\",code=\"0\"}", metrics);
+            Assert.Contains("eipcni_cni_add_duration_seconds_bucket", metrics);
+            using var health = await http.GetAsync("http://127.0.0.1:19767/healthz", ct);
+            Assert.True(health.IsSuccessStatusCode);
         }
         finally
         {
