@@ -15,18 +15,7 @@ public static class EngineComposition
         CloudClients Cloud()
         {
             if (cloud is not null) return cloud;
-            var options = new CloudOptions
-            {
-                RegionId = conf.RegionId ?? ctx.EniConf.RegionId,
-                VpcEndpoint = conf.Endpoints.Vpc,
-                EcsEndpoint = conf.Endpoints.Ecs,
-                StsEndpoint = conf.Endpoints.Sts,
-                MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
-                AccessKeyId = ctx.EniConf.AccessKey,
-                AccessKeySecret = ctx.EniConf.AccessSecret,
-                StateDir = conf.StateDir,
-                MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
-            };
+            var options = CloudOptionsFor(conf, ctx.EniConf);
             try
             {
                 return cloud = CloudClients.Create(options, ctx.Log);
@@ -56,6 +45,20 @@ public static class EngineComposition
             nodeName: NodeName(conf));
         return new EipEngine(services);
     }
+
+    /// <summary>The cloud layer's options for this node's plugin config and eni_conf (the operator commands compose the same).</summary>
+    public static CloudOptions CloudOptionsFor(NetConf conf, EniConf eniConf) => new()
+    {
+        RegionId = conf.RegionId ?? eniConf.RegionId,
+        VpcEndpoint = conf.Endpoints.Vpc,
+        EcsEndpoint = conf.Endpoints.Ecs,
+        StsEndpoint = conf.Endpoints.Sts,
+        MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
+        AccessKeyId = eniConf.AccessKey,
+        AccessKeySecret = eniConf.AccessSecret,
+        StateDir = conf.StateDir,
+        MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
+    };
 
     /// <summary>The Kubernetes node name from the plugin config (the agent writes it); the host name only when absent.</summary>
     private static string NodeName(NetConf conf) => conf.NodeName ?? Environment.MachineName;
