@@ -48,6 +48,3 @@ public sealed record NodeChain(string ActiveConfig, int Position, int PluginCoun
         }
     }
 }
-
-/// <summary>The conf dir holds no usable eip-cni entry; the message says why.</summary>
-public sealed class NodeChainException(string message) : Exception(message);

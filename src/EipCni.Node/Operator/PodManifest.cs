@@ -53,6 +53,3 @@ public sealed record PodManifest(string Namespace, string Name, IReadOnlyDiction
 
     private static string? Str(Dictionary<string, object?> map, string key) => map.GetValueOrDefault(key) as string;
 }
-
-/// <summary>The input is not a pod manifest explain can read; the message says where and why.</summary>
-public sealed class PodManifestException(string message) : Exception(message);
