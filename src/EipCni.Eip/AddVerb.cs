@@ -52,15 +52,11 @@ internal sealed class AddVerb
 
         var strategy = request.ReleaseStrategy;
         var warnings = new List<string>(request.Warnings);
-        if (request.Automatic && strategy.Kind != ReleaseKind.Follow)
+        if (ReleaseStrategyRule.NeedsOwner(request))
         {
             pod ??= await _core.GetPodAsync(podNamespace, podName, ct).ConfigureAwait(false);
-            var kind = pod.Controller?.Kind;
-            if (kind is null || !Call.StatefulWorkloadKinds.Contains(kind, StringComparer.Ordinal))
-            {
-                warnings.Add($"pod-eip-release-strategy {strategy} applies only to pods owned by {string.Join(", ", Call.StatefulWorkloadKinds)}; this pod is owned by {kind ?? "nothing"}, so its EIP follows the pod");
-                strategy = ReleaseStrategy.Follow;
-            }
+            (strategy, var ignored) = ReleaseStrategyRule.Effective(request, pod.Controller?.Kind, Call.StatefulWorkloadKinds);
+            if (ignored is not null) warnings.Add(ignored);
         }
         if (warnings.Count > 0)
             _core.FireEvent(PodEventType.Warning, "EipAnnotationIgnored", string.Join("; ", warnings));

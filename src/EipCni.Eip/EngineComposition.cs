@@ -34,27 +34,29 @@ public static class EngineComposition
         return new EipEngine(services);
     }
 
+    /// <summary>The cloud layer's options for this node's plugin config and eni_conf (the operator commands compose the same).</summary>
+    public static CloudOptions CloudOptionsFor(NetConf conf, EniConf eniConf) => new()
+    {
+        RegionId = conf.RegionId ?? eniConf.RegionId,
+        VpcEndpoint = conf.Endpoints.Vpc,
+        EcsEndpoint = conf.Endpoints.Ecs,
+        StsEndpoint = conf.Endpoints.Sts,
+        MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
+        AccessKeyId = eniConf.AccessKey,
+        AccessKeySecret = eniConf.AccessSecret,
+        StateDir = conf.StateDir,
+        MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
+    };
+
     /// <summary>
     /// The cloud clients the plugin config and eni_conf describe (the engine's, and the agent's); no I/O until the first
     /// call. Invalid options are error 7 naming the key.
     /// </summary>
     public static CloudClients CreateCloud(NetConf conf, EniConf eniConf, ILog log, Action<CloudException>? attemptFailed = null)
     {
-        var options = new CloudOptions
-        {
-            RegionId = conf.RegionId ?? eniConf.RegionId,
-            VpcEndpoint = conf.Endpoints.Vpc,
-            EcsEndpoint = conf.Endpoints.Ecs,
-            StsEndpoint = conf.Endpoints.Sts,
-            MetadataEndpoint = conf.Endpoints.Metadata ?? new Uri("http://100.100.100.200"),
-            AccessKeyId = eniConf.AccessKey,
-            AccessKeySecret = eniConf.AccessSecret,
-            StateDir = conf.StateDir,
-            MaxConcurrentCloudCalls = conf.MaxConcurrentCloudCalls,
-        };
         try
         {
-            return CloudClients.Create(options, log, attemptFailed: attemptFailed);
+            return CloudClients.Create(CloudOptionsFor(conf, eniConf), log, attemptFailed: attemptFailed);
         }
         catch (ArgumentException e)
         {

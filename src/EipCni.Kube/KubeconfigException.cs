@@ -8,7 +8,11 @@ public sealed class KubeconfigException : Exception
     {
         Source = source;
         Field = field;
+        Problem = problem;
     }
+
+    /// <summary>What is wrong with <see cref="Field"/>, without the file and field.</summary>
+    public string Problem { get; }
 
     /// <summary>The file (or "(text)") the kubeconfig came from.</summary>
     public new string Source { get; }

@@ -7,7 +7,7 @@ namespace EipCni.Kube;
 /// <summary>
 /// Reads the YAML subset kubectl and installers write for kubeconfigs: block mappings and sequences (lists at the
 /// parent's indent or deeper), plain/single/double-quoted scalars, literal and folded block scalars, one-line flow
-/// collections (<c>preferences: {}</c>), comments. Anchors, aliases, tags and multi-document files are refused.
+/// collections (<c>preferences: {}</c>), comments; a block scalar may be a sequence item (<c>- |</c>). Anchors, aliases, tags and multi-document files are refused.
 /// JSON kubeconfigs are read with System.Text.Json. The tree is Dictionary&lt;string, object?&gt; / List&lt;object?&gt; / string / null.
 /// </summary>
 internal sealed class KubeconfigYaml
@@ -123,6 +123,12 @@ internal sealed class KubeconfigYaml
                 _pos++;
                 var next = PeekNonBlank();
                 list.Add(next is not null && next.Indent > indent ? ParseBlock(next.Indent) : null);
+                continue;
+            }
+            if (rest[0] is '|' or '>')
+            {
+                _pos++;
+                list.Add(ParseBlockScalar(line, rest, indent)); // "- |" (a pod's script in args): its lines sit deeper than the dash
                 continue;
             }
             // "- key: value" opens a mapping whose other keys sit at the column of "key": reparse the rest as its own line.

@@ -22,6 +22,9 @@ public static class CommandLine
         root.Subcommands.Add(InstallCommand.Create());
         root.Subcommands.Add(UninstallCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
 
         // `eip-cni help` and a bare `eip-cni` show the help, as operators expect; neither is an error.
         var help = new Command("help", "Show this help.");

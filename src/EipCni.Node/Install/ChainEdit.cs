@@ -141,7 +141,7 @@ internal sealed class ChainEdit
     /// speak (0.1.0 and 0.2.0 cannot chain; an absent cniVersion is 0.1.0 to libcni) and a name that is not a CNI
     /// network name, so such a config is refused here rather than failing every pod of the node.
     /// </summary>
-    private static (string Name, string CniVersion) Header(JsonObject obj, string path, bool isList)
+    internal static (string Name, string CniVersion) Header(JsonObject obj, string path, bool isList)
     {
         if (!obj.TryGetPropertyValue("name", out var nameNode) || nameNode is null)
             throw new InstallRefusedException(isList ? $"{path} has no \"name\" (the runtime refuses the list)" : $"{path} has no \"name\"");

@@ -70,18 +70,24 @@ public static class PluginEntry
     /// </summary>
     public static void Check(JsonObject entry, string name, string cniVersion, string configPath)
     {
-        var probe = new JsonObject { ["cniVersion"] = cniVersion, ["name"] = name };
-        foreach (var (key, value) in entry)
-            if (key is not ("cniVersion" or "name")) probe[key] = value?.DeepClone();
         try
         {
-            using var doc = JsonDocument.Parse(ConfJson.Serialize(probe));
-            NetConf.Parse(doc.RootElement, CniCommand.Status);
+            Parse(entry, name, cniVersion);
         }
         catch (CniException e)
         {
             throw new InstallRefusedException($"eip-cni would fail every call with this entry in {configPath}: {e.Message}"
                 + (e.Details.Length > 0 ? $": {e.Details}" : ""));
         }
+    }
+
+    /// <summary>The entry as the plugin reads it: the list's name and cniVersion injected as the runtime does. Throws <see cref="CniException"/>.</summary>
+    public static NetConf Parse(JsonObject entry, string name, string cniVersion)
+    {
+        var probe = new JsonObject { ["cniVersion"] = cniVersion, ["name"] = name };
+        foreach (var (key, value) in entry)
+            if (key is not ("cniVersion" or "name")) probe[key] = value?.DeepClone();
+        using var doc = JsonDocument.Parse(ConfJson.Serialize(probe));
+        return NetConf.Parse(doc.RootElement, CniCommand.Status);
     }
 }

@@ -72,6 +72,19 @@ public sealed class KubeconfigYamlTests
     }
 
     [Fact]
+    public void A_block_scalar_can_be_a_sequence_item_as_in_a_pods_args()
+    {
+        const string yaml = """
+            args:
+            - |
+              set -e
+              exec sleep 3600
+            - -x
+            """;
+        Assert.Equal("""{"args":["set -e\nexec sleep 3600\n","-x"]}""", Parse(yaml));
+    }
+
+    [Fact]
     public void Block_scalars_keep_or_fold_lines()
     {
         const string yaml = """
