@@ -76,7 +76,7 @@ public sealed class CniLogTail : IDisposable
             {
                 Close(); // unreadable for now (a failing disk, a permission): try the path afresh next time
             }
-            await Task.Delay(every, time, ct).ConfigureAwait(false);
+            if (!await Pause.ForAsync(every, time, ct).ConfigureAwait(false)) return;
         }
     }
 

@@ -95,7 +95,7 @@ public sealed class NodeGc
                 // The loop outlives a bad pass (an unsafe state dir, a bug); the next one starts afresh.
                 _log.Write(LogLevel.Error, "node gc pass failed", ("error", e.Message), ("type", e.GetType().Name));
             }
-            await Task.Delay(_options.Interval, _services.Time, ct).ConfigureAwait(false);
+            if (!await Pause.ForAsync(_options.Interval, _services.Time, ct).ConfigureAwait(false)) return;
         }
     }
 
