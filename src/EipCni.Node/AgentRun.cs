@@ -16,6 +16,8 @@ namespace EipCni.Node;
 /// <item><see cref="NodeGc"/>: every <see cref="AgentRunOptions.GcInterval"/>, the node's leftovers the runtime never
 /// finishes, through the CNI GC pass and the journal's locks, with cloud clients composed afresh from the current
 /// eni_conf each pass (a rotated AccessKey is picked up).</item>
+/// <item><see cref="LeaderElection"/> on the kube-system/eip-cni-sweeper Lease: while this agent holds it, the
+/// <see cref="ClusterSweep"/> passes over the cluster's tagged EIPs (one agent of the cluster at a time).</item>
 /// <item><see cref="MetricsServer"/>: /metrics (<see cref="NodeMetrics"/>: the plugin's calls read from its log, the
 /// journal counted at each scrape, GC and cloud errors) and /healthz.</item>
 /// </list>
@@ -83,6 +85,11 @@ public sealed class AgentRun(AgentRunOptions options, ILog log)
             }, log).RunAsync(ct), stopping),
             Loop("plugin identity", ct => new PluginIdentity(kube, config, identity, log).RunAsync(ct), stopping),
         };
+        if (options.Sweep)
+        {
+            var election = new LeaderElection(kube, new LeaderElectionOptions { Identity = LeaderElection.IdentityOf(options.NodeName, options.PodName) }, log);
+            loops.Add(Loop("cluster sweep election", ct => election.RunAsync(leading => SweepWhileLeadingAsync(paths, kube, metrics, leading), ct), stopping));
+        }
         await Task.WhenAll(loops).ConfigureAwait(false);
         if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
         log.Write(LogLevel.Info, "eip-cni-agent stopped");
@@ -121,6 +128,26 @@ public sealed class AgentRun(AgentRunOptions options, ILog log)
             }
             await Task.Delay(options.GcInterval, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>While this agent holds the Lease: the cluster sweep, composed from the plugin config and eni_conf of the moment.</summary>
+    private async Task SweepWhileLeadingAsync(PluginPaths paths, KubeClient kube, NodeMetrics metrics, CancellationToken leading)
+    {
+        var conf = PluginNetConf(options.PluginConfigPath);
+        var eniConf = EniConf.Load(paths.EniConfPath, out _);
+        var clusterId = conf.ClusterId ?? NetConf.ClusterIdOrNull(eniConf.ClusterId, "eni_conf.cluster_id");
+        if (clusterId is null)
+        {
+            log.Write(LogLevel.Warn, "leading, but no clusterId in the plugin config or eni_conf: no sweep");
+            await Task.Delay(Timeout.Infinite, leading).ConfigureAwait(false);
+            return;
+        }
+        using var cloud = EngineComposition.CreateCloud(conf, eniConf, log, metrics.CloudAttemptFailed);
+        var services = new Eip.EipServices(() => cloud.Eip,
+            () => new Eip.EniResolver(cloud.Metadata, cloud.NetworkInterfaces, conf.StateDir, log), () => kube, nodeName: options.NodeName);
+        var sweep = new ClusterSweep(new ClusterSweepOptions { ClusterId = clusterId, StateDir = paths.StateDir, Grace = options.SweepGrace },
+            services, log, metrics, cloud.NetworkInterfaces);
+        await sweep.LeadAsync(leading).ConfigureAwait(false);
     }
 
     /// <summary>The plugin's config as the plugin parses it (the entry install writes), for the engine's composition.</summary>
