@@ -10,6 +10,10 @@ namespace EipCni.Eip;
 /// </summary>
 public static class CniErrors
 {
+    /// <summary>ADD with an EIP to give, but neither the plugin config nor eni_conf names the cluster (7).</summary>
+    public static CniException NoClusterId() => new(CniCode.InvalidConfig, "clusterId is not configured",
+        "set \"clusterId\" in the plugin config or cluster_id in eni_conf: it scopes the ownership tags of every EIP");
+
     public static CniException FromCloud(CloudException e, string doing)
     {
         var details = $"{e.Action}: {e.Code}: {e.CloudMessage}" + (e.RequestId is null ? "" : $" (RequestId {e.RequestId})");

@@ -139,8 +139,7 @@ internal sealed class EngineCore
     public string RequirePreconditions()
     {
         if (Call.ClusterIdError is { } invalidClusterId) throw invalidClusterId;
-        var clusterId = Call.ClusterId ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured",
-            "set \"clusterId\" in the plugin config or cluster_id in eni_conf: it scopes the ownership tags of every EIP");
+        var clusterId = Call.ClusterId ?? throw CniErrors.NoClusterId();
         // The state dir and each subdirectory that exists must be ours, writable by nobody else.
         PrivateFiles.CreateOrVerify(Call.StateDir);
         PrivateFiles.VerifyExisting(Call.StateDir, "networks", Call.Key.Network);

@@ -75,8 +75,7 @@ internal static class ListCommand
         try
         {
             var eniConf = EniConf.Load(conf.EniConfPath, out _);
-            var clusterId = AttachmentListing.ClusterId(conf, eniConf)
-                ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured", "set \"clusterId\" in the plugin config or cluster_id in eni_conf");
+            var clusterId = AttachmentListing.ClusterId(conf, eniConf) ?? throw CniErrors.NoClusterId();
             using var cloud = CloudClients.Create(EngineComposition.CloudOptionsFor(conf, eniConf), NullLog.Instance);
             using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
             budget.CancelAfter(TimeSpan.FromSeconds(60));
@@ -90,7 +89,7 @@ internal static class ListCommand
         }
         catch (CloudException e)
         {
-            Console.Error.WriteLine($"eip-cni-agent list: the cloud refused DescribeEipAddresses: {e.Message}");
+            Console.Error.WriteLine($"eip-cni-agent list: DescribeEipAddresses failed: {e.Message}");
         }
         catch (Exception e) when (e is ArgumentException or OperationCanceledException or HttpRequestException)
         {

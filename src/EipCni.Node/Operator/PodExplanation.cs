@@ -56,8 +56,7 @@ public static class PodExplanation
         string clusterId;
         try
         {
-            clusterId = AttachmentListing.ClusterId(conf, eniConf) ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured",
-                "set \"clusterId\" in the plugin config or cluster_id in eni_conf: it scopes the ownership tags of every EIP");
+            clusterId = AttachmentListing.ClusterId(conf, eniConf) ?? throw CniErrors.NoClusterId();
         }
         catch (CniException e)
         {
