@@ -19,6 +19,7 @@ public static class CommandLine
             return 0;
         });
         root.Subcommands.Add(version);
+        root.Subcommands.Add(GcCommand.Create());
 
         // `eip-cni help` and a bare `eip-cni` show the help, as operators expect; neither is an error.
         var help = new Command("help", "Show this help.");
