@@ -107,6 +107,48 @@ public sealed class AgentGcE2eTests : IClassFixture<EipWorld>, IDisposable
     }
 
     [Fact]
+    public void Node_gc_gives_back_the_records_of_pods_gone_from_this_node_and_nothing_while_the_api_server_is_down()
+    {
+        var eni = _world.PrimaryEniId;
+        var journal = new EipCni.State.Journal(_dir.File("state"), "terway");
+        string Record(string pod, string ip)
+        {
+            var id = _world.CreateTaggedEip(OwnershipTags.ForNewEip(Cluster, "default", pod, "uid-" + pod, "ctr-" + pod, "node-1", "Follow"), eni, ip)
+                ["allocationId"]!.GetValue<string>();
+            journal.Write(new EipCni.State.AttachmentRecord
+            {
+                Network = "terway", ContainerId = "ctr-" + pod, IfName = "eth0", ClusterId = Cluster, PodNamespace = "default", PodName = pod,
+                PodUid = "uid-" + pod, Origin = EipCni.State.EipOrigin.Automatic, Phase = EipCni.State.AttachmentPhase.Bound,
+                AllocationId = id, NetworkInterfaceId = eni, PrivateIp = ip, EniPrimaryIp = "10.250.0.1",
+            });
+            return id;
+        }
+        var live = Record("web-live", "10.250.0.8");
+        var gone = Record("web-gone", "10.250.0.9");
+        _world.CreateRunningPod("web-live", "uid-web-live", "node-1", "10.250.0.8");
+        var dead = _dir.File("dead.kubeconfig");
+        File.WriteAllText(dead, File.ReadAllText(_world.Kube.Ready["kubeconfig"]!.GetValue<string>())
+            .Replace(new Uri(_world.Kube.Url).Authority, "127.0.0.1:1"));
+
+        var down = Agent("--kubeconfig", dead);
+
+        Assert.True(down.ExitCode == 0, down.Stdout + down.Stderr);
+        Assert.Contains("only pending work was done", down.Stdout);
+        Assert.Equal(2, journal.List().Count);
+        Assert.Empty(_world.MutatingCloudRequests());
+
+        var up = Agent();
+
+        Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);
+        Assert.Contains("1 given back", up.Stdout);
+        Assert.Equal(["ctr-web-live"], journal.List().Select(r => r.ContainerId));
+        var alive = Alive();
+        Assert.False(alive.ContainsKey(gone));
+        Assert.Equal("InUse", alive[live]["status"]!.GetValue<string>());
+        Assert.Equal(["UnassociateEipAddress", "ReleaseEipAddress"], _world.MutatingCloudRequests().Select(r => r["action"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Sweep_throughput_within_the_pace_and_the_clouds_rate_limits()
     {
         // The count and the pace can be changed for a measurement by hand (EIPCNI_SWEEP_N, EIPCNI_SWEEP_PACE).
