@@ -3,11 +3,12 @@ namespace EipCni.Node;
 /// <summary>
 /// Spaces the sweep's cloud calls evenly: at most so many DescribeEipAddresses and so many mutating calls a minute,
 /// a small share of the account's limits, which every node's ADD and DEL use too (docs/cloud-api.md §7). A throttled
-/// answer holds back the next call of its kind for the time the cloud asked (at least 5 s).
+/// answer holds back the next call of its kind for the time the cloud asked (5 s when it does not say).
 /// </summary>
 public sealed class CloudPace
 {
-    private static readonly TimeSpan MinimumHold = TimeSpan.FromSeconds(5);
+    /// <summary>How long a throttle holds the lane back when the cloud does not say (<c>x-acs-retry-after</c>).</summary>
+    private static readonly TimeSpan DefaultHold = TimeSpan.FromSeconds(5);
     private readonly TimeProvider _time;
     private readonly Lane _describes;
     private readonly Lane _mutations;
@@ -27,11 +28,14 @@ public sealed class CloudPace
     /// <summary>Waits for the next slot of a mutating call (unbind, release, tags, bandwidth package).</summary>
     public Task MutationAsync(CancellationToken ct) => WaitAsync(_mutations, ct);
 
-    /// <summary>The cloud refused a call of this kind by flow control: nothing of that kind until it may succeed.</summary>
-    public void Throttled(bool mutation, TimeSpan? retryAfter)
+    /// <summary>
+    /// The cloud refused a call by flow control (this process's, any attempt): nothing of that kind (a describe, or a
+    /// mutation) until it may succeed.
+    /// </summary>
+    public void Throttled(string action, TimeSpan? retryAfter)
     {
-        var lane = mutation ? _mutations : _describes;
-        var until = _time.GetUtcNow() + (retryAfter is { } r && r > MinimumHold ? r : MinimumHold);
+        var lane = action == "DescribeEipAddresses" ? _describes : _mutations;
+        var until = _time.GetUtcNow() + (retryAfter is { } r && r > TimeSpan.Zero ? r : DefaultHold);
         lock (lane)
             if (until > lane.Next) lane.Next = until;
     }

@@ -31,6 +31,7 @@ public sealed class ClusterSweep
     private readonly NodeMetrics? _metrics;
     private readonly INetworkInterfaceLookup? _enis;
     private readonly TimeProvider _time;
+    private readonly CloudPace _pace;
     private readonly PacedEipCloud _cloud;
     private readonly EipReclaim _reclaim;
     private readonly OrphanMemory _memory;
@@ -45,10 +46,20 @@ public sealed class ClusterSweep
         _metrics = metrics;
         _enis = enis;
         _time = services.Time;
-        _cloud = new PacedEipCloud(services.Eip, new CloudPace(options.DescribesPerMinute, options.MutationsPerMinute, _time));
+        _pace = new CloudPace(options.DescribesPerMinute, options.MutationsPerMinute, _time);
+        _cloud = new PacedEipCloud(services.Eip, _pace);
         var paced = new EipServices(() => _cloud, () => services.Enis, () => services.Kube, _time, services.NodeName);
         _reclaim = new EipReclaim(paced, options.ClusterId, options.StateDir ?? Path.GetTempPath(), log);
         _memory = OrphanMemory.Load(options.MemoryFile, log);
+    }
+
+    /// <summary>
+    /// Told of every failed cloud attempt of this process (the cloud client retries a throttled call by itself; the
+    /// sweep's next calls wait too).
+    /// </summary>
+    public void AttemptFailed(CloudException e)
+    {
+        if (e.IsThrottling) _pace.Throttled(e.Action, e.RetryAfter);
     }
 
     /// <summary>When the last pass ended (null before the first).</summary>

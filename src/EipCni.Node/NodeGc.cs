@@ -32,8 +32,11 @@ public sealed class NodeGc
         _metrics = metrics;
     }
 
-    /// <summary>When the last pass ended (null before the first); the agent's health check reads it.</summary>
+    /// <summary>When the last pass ended (null before the first).</summary>
     public DateTimeOffset? LastPassAt { get; private set; }
+
+    /// <summary>How long ago the last pass ended, on the GC's own clock (null before the first); the agent's health check reads it.</summary>
+    public TimeSpan? SinceLastPass => LastPassAt is { } at ? _services.Time.GetUtcNow() - at : null;
 
     public async Task<NodeGcReport> RunOnceAsync(CancellationToken ct)
     {

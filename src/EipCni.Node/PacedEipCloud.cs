@@ -56,17 +56,17 @@ public sealed class PacedEipCloud : IEipCloud
     {
         await _pace.DescribeAsync(ct).ConfigureAwait(false);
         Interlocked.Increment(ref _describes);
-        return await Observed(call, mutation: false, ct).ConfigureAwait(false);
+        return await Observed(call, ct).ConfigureAwait(false);
     }
 
     private async Task<T> MutateAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         await _pace.MutationAsync(ct).ConfigureAwait(false);
         Interlocked.Increment(ref _mutations);
-        return await Observed(call, mutation: true, ct).ConfigureAwait(false);
+        return await Observed(call, ct).ConfigureAwait(false);
     }
 
-    private async Task<T> Observed<T>(Func<CancellationToken, Task<T>> call, bool mutation, CancellationToken ct)
+    private async Task<T> Observed<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         try
         {
@@ -74,7 +74,7 @@ public sealed class PacedEipCloud : IEipCloud
         }
         catch (CloudException e) when (e.IsThrottling)
         {
-            _pace.Throttled(mutation, e.RetryAfter);
+            _pace.Throttled(e.Action, e.RetryAfter);
             throw;
         }
     }

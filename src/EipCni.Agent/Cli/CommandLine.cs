@@ -25,6 +25,7 @@ public static class CommandLine
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(GcCommand.Create());
 
         // `eip-cni help` and a bare `eip-cni` show the help, as operators expect; neither is an error.
         var help = new Command("help", "Show this help.");

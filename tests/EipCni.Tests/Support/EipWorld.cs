@@ -86,6 +86,43 @@ public sealed class EipWorld : IDisposable
         Post(_kube, "/_sim/pods", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec });
     }
 
+    /// <summary>A pod as the API server shows a scheduled, running one: its node, UID and IP.</summary>
+    public void CreateRunningPod(string name, string uid, string node, string? ip = null, IDictionary<string, string>? annotations = null, string ns = "default")
+    {
+        var ann = new JsonObject();
+        foreach (var (k, v) in annotations ?? new Dictionary<string, string>()) ann[k] = v;
+        var status = new JsonObject { ["phase"] = "Running" };
+        if (ip is not null) status["podIPs"] = new JsonArray(new JsonObject { ["ip"] = ip });
+        Post(_kube, "/_sim/pods", new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = uid, ["annotations"] = ann },
+            ["spec"] = new JsonObject { ["nodeName"] = node, ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx" }) },
+            ["status"] = status,
+        });
+    }
+
+    /// <summary>A Node object (through the API, with the simulator's admin token: nodes have no admin endpoint).</summary>
+    public void CreateNode(string name)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/nodes")
+        {
+            Content = new StringContent(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = name } }.ToJsonString(),
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Kube.Ready["token"]!.GetValue<string>());
+        using var r = _kube.SendAsync(request).GetAwaiter().GetResult();
+        if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"POST /api/v1/nodes: {(int)r.StatusCode} {r.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
+    }
+
+    /// <summary>An EIP made behind the plugin's back with these tags (e.g. as eip-cni's ADD tags them), optionally bound.</summary>
+    public JsonObject CreateTaggedEip(IEnumerable<KeyValuePair<string, string>> tags, string? bindEni = null, string? bindIp = null)
+    {
+        var body = new JsonObject { ["tags"] = new JsonObject(tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value))) };
+        if (bindEni is not null) body["bindTo"] = new JsonObject { ["networkInterfaceId"] = bindEni, ["privateIpAddress"] = bindIp };
+        return Post(_cloud, "/_sim/eips", body)!.AsObject();
+    }
+
     public JsonObject Pod(string name, string ns = "default") => Get(_kube, $"/_sim/pods/{ns}/{name}").AsObject();
 
     public JsonArray Eips() => Get(_cloud, "/_sim/eips")["eips"]!.AsArray();

@@ -26,6 +26,15 @@ public static class Repo
 
     public static string Root => RootLazy.Value;
 
+    /// <summary>The NativeAOT eip-cni-agent published by scripts/build.sh (with the plugin), for tests of its own commands.</summary>
+    public static string AgentBinary => AgentLazy.Value;
+
+    private static readonly Lazy<string> AgentLazy = new(() =>
+    {
+        var path = Path.Combine(Root, "out", "eip-cni-agent");
+        return File.Exists(path) ? path : Path.Combine(Path.GetDirectoryName(PluginBinary)!, "eip-cni-agent"); // the plugin's build publishes both
+    });
+
     /// <summary>The NativeAOT binary published by scripts/build.sh (not the JIT build).</summary>
     public static string PluginBinary => PluginLazy.Value;
 }
