@@ -69,7 +69,8 @@ public sealed class AgentRun(AgentRunOptions options, ILog log)
         MetricsServer? server = null;
         if (options.MetricsAddress is { } address)
         {
-            server = new MetricsServer(MetricsServer.ParseAddress(address), metrics.Registry, () => null, log);
+            // ":9767" (as conf/daemonset.yaml writes it, Go style) listens on every address.
+            server = new MetricsServer(MetricsServer.ParseAddress(address.StartsWith(':') ? "0.0.0.0" + address : address), metrics.Registry, () => null, log);
             server.Start();
             log.Write(LogLevel.Info, "serving /metrics and /healthz", ("address", server.Address.ToString()));
         }
