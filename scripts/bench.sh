@@ -51,7 +51,9 @@ callgrind_annotate --inclusive=yes "$work/cg" 2>/dev/null > "$work/cg.txt"
 total=$(awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1; exit}' "$work/cg.txt")
 stage() { # label, symbol pattern
   local n; n=$(grep -E "$2" "$work/cg.txt" | head -1 | awk '{gsub(",","",$1); print $1}' || true)
-  printf "  %-44s %9d  %5.1f%%\n" "$1" "${n:-0}" "$(awk -v a="${n:-0}" -v t="$total" 'BEGIN { print 100*a/t }')"
+  # A step the compiler inlined into its caller has no symbol of its own: say so rather than print a zero.
+  if [ -z "$n" ]; then printf "  %-44s %9s\n" "$1" "(inlined)"; return; fi
+  printf "  %-44s %9d  %5.1f%%\n" "$1" "$n" "$(awk -v a="$n" -v t="$total" 'BEGIN { print 100*a/t }')"
 }
 printf "  %-44s %9d\n" "total" "$total"
 stage "dynamic loader (relocations, libc)" "rtld.c:_dl_start "
