@@ -47,6 +47,12 @@ if [ -x tests/sdk-conformance/run.sh ]; then
   fi
 fi
 
+# Why each failing .NET test failed, short enough to stay in view above the summary line.
+if [ "$failed" -gt 0 ]; then
+  echo "==> failing tests, first lines of each message"
+  grep -E -A8 "^\s+Failed [A-Za-z]" "$logs/dotnet.log" | grep -vE "^\s+Stack Trace:|^\s+at " | head -60 || true
+fi
+
 rm -rf "$logs"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -25,7 +25,10 @@ public class EipCrashTests : IClassFixture<EipWorld>
         using var chain = _world.Chain();
         _world.CreatePod("web-0", AutoEip);
         var caps = Caps(AutoEip);
-        _world.CloudFault(Fault("AssociateEipAddress", count: 1, stallMs: 25000)); // the first association hangs
+        // The first association hangs, and lands when the stall ends: the retried ADD replays its token, is told it is
+        // still in flight, and must see it land and reach InUse inside its own 30 s budget (a 25 s stall left ~3 s of
+        // margin and failed on a loaded CI machine).
+        _world.CloudFault(Fault("AssociateEipAddress", count: 1, stallMs: 12000));
 
         var add = chain.CnitoolInBackground("add", "crash-add-1", caps);
         var pid = WaitForPluginProcess("crash-add-1", "ADD", Patience);
