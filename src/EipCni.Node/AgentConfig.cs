@@ -25,14 +25,38 @@ public sealed record AgentConfig(NetConf Plugin, EniConf EniConf, string Cluster
         var (entry, source) = confFile is not null
             ? (FindEntry(confFile) ?? throw new CniException(CniCode.InvalidConfig, $"{confFile} has no \"{PluginType}\" plugin"), confFile)
             : FromDirectory(confDir);
+        var plugin = ParseEntry(entry);
+        var node = nodeName ?? plugin.NodeName ?? (env("NODE_NAME") is { Length: > 0 } fromEnv ? fromEnv : Environment.MachineName);
+        return WithEniConf(plugin, node, source);
+    }
+
+    /// <summary>
+    /// What <c>eip-cni-agent run</c> works with: the JSON object of eip-cni's entry (install's <c>--plugin-config</c>),
+    /// parsed as the plugin parses it, and the eni_conf of the moment. Read afresh for every node GC pass and every
+    /// leadership, so an eni_conf that the sync writes after start, or a rotated AccessKey in it, is picked up.
+    /// </summary>
+    public static AgentConfig FromPluginConfig(string? pluginConfigPath, string nodeName)
+    {
+        var entry = PluginEntry.ReadPluginConfig(pluginConfigPath) ?? new JsonObject();
+        entry["cniVersion"] = "1.0.0";
+        entry["name"] = "eip-cni-agent";
+        entry["type"] = PluginType;
+        return WithEniConf(ParseEntry(entry), nodeName, pluginConfigPath ?? "the default plugin config");
+    }
+
+    private static NetConf ParseEntry(JsonObject entry)
+    {
         using var doc = JsonDocument.Parse(entry.ToJsonString());
-        var plugin = NetConf.Parse(doc.RootElement.Clone(), CniCommand.Gc);
+        return NetConf.Parse(doc.RootElement.Clone(), CniCommand.Gc);
+    }
+
+    private static AgentConfig WithEniConf(NetConf plugin, string nodeName, string source)
+    {
         var eniConf = EniConf.Load(plugin.EniConfPath, out _);
         var clusterId = plugin.ClusterId ?? NetConf.ClusterIdOrNull(eniConf.ClusterId, "eni_conf.cluster_id")
             ?? throw new CniException(CniCode.InvalidConfig, "clusterId is not configured",
                 $"set \"clusterId\" in the eip-cni entry of {source} or cluster_id in eni_conf: it scopes the ownership tags");
-        var node = nodeName ?? plugin.NodeName ?? (env("NODE_NAME") is { Length: > 0 } fromEnv ? fromEnv : Environment.MachineName);
-        return new AgentConfig(plugin, eniConf, clusterId, node, source);
+        return new AgentConfig(plugin, eniConf, clusterId, nodeName, source);
     }
 
     private static (JsonObject, string) FromDirectory(string confDir)

@@ -11,32 +11,48 @@ namespace EipCni.Node;
 /// </summary>
 public sealed class NodeComposition : IDisposable
 {
-    private readonly Lazy<CloudClients> _cloud;
-    private readonly Lazy<KubeClient> _kube;
+    private readonly Lazy<CloudClients>? _cloud;
+    private readonly Lazy<KubeClient>? _kube;
+    private readonly INetworkInterfaceLookup? _enis;
 
     /// <param name="kubeconfig">The agent's own identity; null: the plugin's kubeconfig (it then needs list on pods and nodes).</param>
-    public NodeComposition(AgentConfig config, ILog log, NodeMetrics? metrics = null, string? kubeconfig = null, TimeProvider? time = null)
+    /// <param name="kube">An API server client the caller keeps (and disposes): <c>run</c>'s own, shared by every pass.</param>
+    public NodeComposition(AgentConfig config, ILog log, NodeMetrics? metrics = null, string? kubeconfig = null, TimeProvider? time = null, KubeClient? kube = null)
     {
         Config = config;
         Log = log;
         Metrics = metrics;
         var kubeconfigPath = kubeconfig ?? config.Plugin.Kubeconfig;
-        _cloud = new(() => EngineComposition.CreateCloud(config.Plugin, config.EniConf, log, AttemptFailed));
-        _kube = new(() =>
+        var cloud = _cloud = new(() => EngineComposition.CreateCloud(config.Plugin, config.EniConf, log, AttemptFailed));
+        if (kube is null)
         {
-            try
+            _kube = new(() =>
             {
-                return new KubeClient(Kubeconfig.Load(kubeconfigPath), log,
-                    new KubeClientOptions { NodeName = config.NodeName, Component = "eip-cni-agent", UserAgent = "eip-cni-agent" });
-            }
-            catch (KubeconfigException e)
-            {
-                throw CniErrors.FromKubeconfig(e, kubeconfigPath);
-            }
-        });
-        Services = new EipServices(() => _cloud.Value.Eip,
-            () => new EniResolver(_cloud.Value.Metadata, _cloud.Value.NetworkInterfaces, config.Plugin.StateDir, log),
-            () => _kube.Value, time, config.NodeName);
+                try
+                {
+                    return new KubeClient(Kubeconfig.Load(kubeconfigPath), log,
+                        new KubeClientOptions { NodeName = config.NodeName, Component = "eip-cni-agent", UserAgent = "eip-cni-agent" });
+                }
+                catch (KubeconfigException e)
+                {
+                    throw CniErrors.FromKubeconfig(e, kubeconfigPath);
+                }
+            });
+        }
+        var kubeOf = _kube;
+        _enis = new LazyEnis(cloud);
+        Services = new EipServices(() => cloud.Value.Eip,
+            () => new EniResolver(cloud.Value.Metadata, cloud.Value.NetworkInterfaces, config.Plugin.StateDir, log),
+            () => kube ?? kubeOf!.Value, time, config.NodeName);
+    }
+
+    /// <summary>Over services composed elsewhere (the tests' fakes); the sweep then has no ECS look-up of its own.</summary>
+    public NodeComposition(AgentConfig config, EipServices services, ILog log, NodeMetrics? metrics = null)
+    {
+        Config = config;
+        Log = log;
+        Metrics = metrics;
+        Services = services;
     }
 
     /// <summary>Every failed cloud attempt: counted, and told to the sweeps (a throttle slows their pace).</summary>
@@ -55,12 +71,11 @@ public sealed class NodeComposition : IDisposable
     public NodeMetrics? Metrics { get; }
     public EipServices Services { get; }
 
-    public NodeGc NodeGc(TimeSpan? interval = null) => new(new NodeGcOptions
+    public NodeGc NodeGc() => new(new NodeGcOptions
     {
         StateDir = Config.Plugin.StateDir,
         ClusterId = Config.ClusterId,
         NodeName = Config.NodeName,
-        Interval = interval ?? TimeSpan.FromMinutes(5),
     }, Services, Log, Metrics);
 
     /// <summary>The sweep; <paramref name="options"/> may change anything but the cluster and the state dir, which come from the config.</summary>
@@ -68,15 +83,15 @@ public sealed class NodeComposition : IDisposable
     {
         var defaults = new ClusterSweepOptions { ClusterId = Config.ClusterId, StateDir = Config.Plugin.StateDir };
         var chosen = (options?.Invoke(defaults) ?? defaults) with { ClusterId = Config.ClusterId, StateDir = Config.Plugin.StateDir };
-        var sweep = new ClusterSweep(chosen, Services, Log, Metrics, new LazyEnis(_cloud));
+        var sweep = new ClusterSweep(chosen, Services, Log, Metrics, _enis);
         lock (_sweeps) _sweeps.Add(sweep.AttemptFailed);
         return sweep;
     }
 
     public void Dispose()
     {
-        if (_cloud.IsValueCreated) _cloud.Value.Dispose();
-        if (_kube.IsValueCreated) _kube.Value.Dispose();
+        if (_cloud is { IsValueCreated: true }) _cloud.Value.Dispose();
+        if (_kube is { IsValueCreated: true }) _kube.Value.Dispose();
     }
 
     /// <summary>ECS look-ups through clients built on first use.</summary>

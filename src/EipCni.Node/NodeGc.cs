@@ -32,12 +32,6 @@ public sealed class NodeGc
         _metrics = metrics;
     }
 
-    /// <summary>When the last pass ended (null before the first).</summary>
-    public DateTimeOffset? LastPassAt { get; private set; }
-
-    /// <summary>How long ago the last pass ended, on the GC's own clock (null before the first); the agent's health check reads it.</summary>
-    public TimeSpan? SinceLastPass => LastPassAt is { } at ? _services.Time.GetUtcNow() - at : null;
-
     public async Task<NodeGcReport> RunOnceAsync(CancellationToken ct)
     {
         using var pass = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -76,30 +70,7 @@ public sealed class NodeGc
             _log.Write(LogLevel.Warn, "node gc: not finished; the next pass tries again", ("record", failure.Key.ToString()), ("why", failure.ToString()));
         if (report.GivenBack > 0 || report.Failures.Any() || apiError is not null)
             _log.Write(apiError is null ? LogLevel.Info : LogLevel.Warn, report.ToString());
-        LastPassAt = _services.Time.GetUtcNow();
         return report;
-    }
-
-    /// <summary>A pass at once, then one every <see cref="NodeGcOptions.Interval"/>, until cancelled.</summary>
-    public async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The loop outlives a bad pass (an unsafe state dir, a bug); the next one starts afresh.
-                _log.Write(LogLevel.Error, "node gc pass failed", ("error", e.Message), ("type", e.GetType().Name));
-            }
-            if (!await Pause.ForAsync(_options.Interval, _services.Time, ct).ConfigureAwait(false)) return;
-        }
     }
 
     private async Task<(LivePods?, string?)> ListPodsAsync(CancellationToken ct)

@@ -3,57 +3,112 @@ using EipCni.Cni;
 namespace EipCni.Node;
 
 /// <summary>
-/// What <c>eip-cni-agent run</c> keeps going on every node besides install and upkeep: the node GC every few minutes,
+/// What <c>eip-cni-agent run</c> keeps going on every node besides install and upkeep: a node GC pass every interval,
 /// the plugin's log followed and the journal counted for the metrics, and <c>/metrics</c> and <c>/healthz</c>. The
 /// cluster sweep runs where the leader election says: <see cref="LeadAsync"/> is its leader callback.
 /// </summary>
+/// <remarks>
+/// The cloud and engine services are composed afresh (<c>compose</c>) for every node GC pass and every leadership,
+/// from the plugin config and the eni_conf of the moment: the eni_conf the agent's own sync writes after start, and
+/// an AccessKey rotated in it, are picked up without a restart. A config that cannot be composed is a logged, failed
+/// pass, never a dead loop.
+/// </remarks>
 public sealed class NodeWork
 {
-    private readonly NodeGc _gc;
-    private readonly ClusterSweep _sweep;
+    private readonly Func<NodeComposition> _compose;
     private readonly NodeMetrics _metrics;
     private readonly NodeWorkOptions _options;
-    private readonly string _logFile;
     private readonly TimeProvider _time;
     private readonly ILog _log;
     private DateTimeOffset _started;
+    private DateTimeOffset? _lastPass;
 
-    public NodeWork(NodeGc gc, ClusterSweep sweep, NodeMetrics metrics, string stateDir, string logFile, NodeWorkOptions options, TimeProvider time, ILog log)
+    public NodeWork(Func<NodeComposition> compose, NodeMetrics metrics, NodeWorkOptions options, TimeProvider time, ILog log)
     {
-        _gc = gc;
-        _sweep = sweep;
+        _compose = compose;
         _metrics = metrics;
         _options = options;
-        _logFile = logFile;
         _time = time;
         _log = log;
-        new JournalCensus(stateDir, metrics, time).Register();
-    }
-
-    /// <summary>The node work of a composed agent (its metrics must be the composition's, so cloud errors are counted).</summary>
-    public static NodeWork Create(NodeComposition node, NodeWorkOptions options, Func<ClusterSweepOptions, ClusterSweepOptions>? sweep = null)
-    {
-        var metrics = node.Metrics ?? throw new ArgumentException("the composition has no metrics to expose", nameof(node));
-        return new NodeWork(node.NodeGc(options.GcInterval), node.ClusterSweep(sweep), metrics, node.Config.Plugin.StateDir,
-            node.Config.Plugin.LogFile, options, node.Services.Time, node.Log);
+        _started = time.GetUtcNow();
+        new JournalCensus(options.StateDir, metrics, time).Register();
     }
 
     /// <summary>Where /metrics and /healthz answer, once <see cref="RunAsync"/> has started them.</summary>
     public System.Net.IPEndPoint? MetricsAddress { get; private set; }
 
-    /// <summary>The leader election's callback: sweeps the cluster until <paramref name="leadership"/> ends.</summary>
-    public Task LeadAsync(CancellationToken leadership) => _sweep.LeadAsync(leadership);
-
     /// <summary>Runs the node GC, the log tail and the metrics server until <paramref name="ct"/> ends.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
         _started = _time.GetUtcNow();
-        await using var server = new MetricsServer(_options.MetricsAddress, _metrics.Registry, Unhealthy, _log);
-        server.Start();
-        MetricsAddress = server.Address;
-        _log.Write(LogLevel.Info, "agent: metrics and health", ("address", server.Address.ToString()));
-        using var tail = new CniLogTail(_logFile, _metrics.CniCall, reason => _metrics.LogLinesSkipped.Inc(reason));
-        await Task.WhenAll(_gc.RunAsync(ct), tail.RunAsync(_options.LogPoll, _time, ct)).ConfigureAwait(false);
+        MetricsServer? server = null;
+        if (_options.MetricsAddress is { } address)
+        {
+            server = new MetricsServer(address, _metrics.Registry, Unhealthy, _log);
+            server.Start();
+            MetricsAddress = server.Address;
+            _log.Write(LogLevel.Info, "serving /metrics and /healthz", ("address", server.Address.ToString()));
+        }
+        try
+        {
+            using var tail = new CniLogTail(_options.LogFile, _metrics.CniCall, reason => _metrics.LogLinesSkipped.Inc(reason));
+            await Task.WhenAll(GcLoopAsync(ct), tail.RunAsync(_options.LogPoll, _time, ct)).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A node GC pass every interval, through the journal's locks (see <see cref="NodeGc"/>).</summary>
+    private async Task GcLoopAsync(CancellationToken ct)
+    {
+        await Task.Yield(); // never a first pass on the caller's thread: RunAsync returns to start the other loops
+        if (!await Pause.ForAsync(_options.FirstGcAfter, _time, ct).ConfigureAwait(false)) return;
+        while (true)
+        {
+            try
+            {
+                using var node = _compose();
+                await node.NodeGc().RunOnceAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // An unusable config (no clusterId yet, a bad eni_conf), an unsafe state dir, a bug: the loop outlives
+                // it and the next pass starts afresh. The pass still counts as finished for health: a restart would not help.
+                _log.Write(e is CniException or IOException ? LogLevel.Warn : LogLevel.Error, "node gc pass failed; the next pass tries again",
+                    ("error", e.Message), ("type", e.GetType().Name));
+            }
+            _lastPass = _time.GetUtcNow();
+            if (!await Pause.ForAsync(_options.GcInterval, _time, ct).ConfigureAwait(false)) return;
+        }
+    }
+
+    /// <summary>The leader election's callback: sweeps the cluster until <paramref name="leadership"/> ends.</summary>
+    public async Task LeadAsync(CancellationToken leadership)
+    {
+        while (!leadership.IsCancellationRequested)
+        {
+            NodeComposition node;
+            try
+            {
+                node = _compose();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.Write(LogLevel.Warn, "leading the cluster sweep, but its config is unusable; composing it again later",
+                    ("error", e.Message), ("retryIn", _options.RecomposeAfter.ToString()));
+                if (!await Pause.ForAsync(_options.RecomposeAfter, _time, leadership).ConfigureAwait(false)) return;
+                continue;
+            }
+            using (node)
+                await node.ClusterSweep(o => _options.SweepGrace is { } grace ? o with { Grace = grace } : o).LeadAsync(leadership).ConfigureAwait(false);
+            return;
+        }
     }
 
     /// <summary>
@@ -62,9 +117,13 @@ public sealed class NodeWork
     /// </summary>
     public string? Unhealthy()
     {
-        var overdue = _gc.SinceLastPass ?? _time.GetUtcNow() - _started;
+        var overdue = _time.GetUtcNow() - (_lastPass ?? _started + _options.FirstGcAfter);
         return overdue > 3 * _options.GcInterval
-            ? $"node gc: no pass finished for {overdue.TotalMinutes:0} minutes (every {_options.GcInterval.TotalMinutes:0} minutes expected)"
+            ? $"node gc: no pass finished for {Human(overdue)} (every {Human(_options.GcInterval)} expected)"
             : null;
     }
+
+    private static string Human(TimeSpan t) => t >= TimeSpan.FromMinutes(1)
+        ? $"{t.TotalMinutes.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} minutes"
+        : $"{t.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} s";
 }

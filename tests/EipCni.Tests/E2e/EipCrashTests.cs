@@ -131,7 +131,7 @@ public class EipCrashTests : IClassFixture<EipWorld>
         using var chain = _world.Chain();
         _world.CreatePod("web-0", AutoEip);
         var caps = Caps(AutoEip);
-        _world.CloudFault(Fault("AssociateEipAddress", count: 1, stallMs: 25000));
+        _world.CloudFault(Fault("AssociateEipAddress", count: 1, stallMs: 12000)); // on the wire when the plugin dies, lands later
 
         var add = chain.CnitoolInBackground("add", "crash-td-1", caps);
         var pid = WaitForPluginProcess("crash-td-1", "ADD", Patience);
