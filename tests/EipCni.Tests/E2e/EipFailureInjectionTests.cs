@@ -105,7 +105,7 @@ public class EipFailureInjectionTests : IClassFixture<EipWorld>
             Thread.Sleep(500); // as a runtime does: DEL is retried whatever it answered, until it succeeds
         Assert.True(del.ExitCode == 0, del.Stdout + chain.Log());
         _world.AssertNothingLeftBehind();
-        Assert.Single(_world.ApiEips());
+        Assert.Single(_world.ApiEipsEverAllocated());
         Assert.Empty(chain.JournalRecords());
         Assert.Null(_world.Pod("web-0")["metadata"]!["annotations"]![AllocatedNew]);
     }
@@ -128,7 +128,7 @@ public class EipFailureInjectionTests : IClassFixture<EipWorld>
         Assert.Contains(_world.CloudRequests(), r => r!.Str("action") == "AssociateEipAddress" && r.Str("code") == "");
         Assert.Contains(_world.CloudRequests(), r => r!.Str("action") == "UnassociateEipAddress");
         _world.AssertNothingLeftBehind();
-        Assert.Single(_world.ApiEips());
+        Assert.Single(_world.ApiEipsEverAllocated());
         Assert.Empty(chain.JournalRecords());
     }
 

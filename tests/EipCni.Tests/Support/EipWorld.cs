@@ -135,6 +135,12 @@ public sealed class EipWorld : IDisposable
     /// <summary>Every EIP since the last reset, released ones included (releaseTime, goneTime).</summary>
     public JsonArray EipHistory() => Get(_cloud, "/_sim/eips?history=true")["eips"]!.AsArray();
 
+    /// <summary>
+    /// Every EIP allocated through the API since the last reset, released ones included: "exactly one was ever made".
+    /// (<see cref="ApiEips"/> shows a released EIP only while it is Releasing, half a second: too short to ask after a DEL.)
+    /// </summary>
+    public JsonNode[] ApiEipsEverAllocated() => EipHistory().Where(e => e!["allocatedBy"]!.GetValue<string>() == "api").Select(e => e!).ToArray();
+
     /// <summary>A console user unbinds the EIP behind the plugin's back (through Unassociating, or at once).</summary>
     public void ConsoleUnassociate(string id, bool immediate) => Post(_cloud, $"/_sim/eips/{id}/unassociate{(immediate ? "?immediate=true" : "")}", new JsonObject());
 
