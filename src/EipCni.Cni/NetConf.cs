@@ -20,8 +20,8 @@ public sealed class NetConf
     /// and event sources use it. The agent writes it from the downward API; absent → the host name.
     /// </summary>
     public string? NodeName { get; init; }
-    public string EniConfPath { get; init; } = "/etc/eni/eni.json";
-    public string Kubeconfig { get; init; } = "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig";
+    public string EniConfPath { get; init; } = DefaultEniConfPath;
+    public string Kubeconfig { get; init; } = DefaultKubeconfig;
     public string StateDir { get; init; } = DefaultStateDir;
     public string LogFile { get; init; } = DefaultLogFile;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;
@@ -44,6 +44,12 @@ public sealed class NetConf
     public const string DefaultLogFile = "/var/log/eip-cni/eip-cni.log";
 
     public const string DefaultStateDir = "/var/lib/cni/eip-cni";
+
+    /// <summary>Where Terway's eni_conf is on the host (the agent's eni_conf sync writes it there).</summary>
+    public const string DefaultEniConfPath = "/etc/eni/eni.json";
+
+    /// <summary>The plugin's kubeconfig, written by the agent next to the conflist.</summary>
+    public const string DefaultKubeconfig = "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig";
 
     /// <summary>Reads only cniVersion: a missing one is libcni's 0.1.0, which no chained plugin supports.</summary>
     public static string ReadVersion(JsonElement root)
@@ -74,8 +80,8 @@ public sealed class NetConf
             Name = name,
             ClusterId = ClusterIdOrNull(JsonFields.OptionalString(root, "clusterId", w), "clusterId"),
             NodeName = NodeNameOrNull(JsonFields.OptionalString(root, "nodeName", w)),
-            EniConfPath = Path(root, "eniConfPath") ?? "/etc/eni/eni.json",
-            Kubeconfig = Path(root, "kubeconfig") ?? "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig",
+            EniConfPath = Path(root, "eniConfPath") ?? DefaultEniConfPath,
+            Kubeconfig = Path(root, "kubeconfig") ?? DefaultKubeconfig,
             StateDir = Path(root, "stateDir") ?? DefaultStateDir,
             LogFile = Path(root, "logFile") ?? DefaultLogFile,
             LogLevel = ParseLevel(root),

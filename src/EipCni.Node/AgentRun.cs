@@ -32,10 +32,10 @@ public sealed class AgentRun(AgentRunOptions options, ILog log)
         string? Text(string key) => entry[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
         return new PluginPaths(
             Text("stateDir") ?? NetConf.DefaultStateDir,
-            Text("eniConfPath") ?? "/etc/eni/eni.json",
+            Text("eniConfPath") ?? NetConf.DefaultEniConfPath,
             Text("logFile") ?? NetConf.DefaultLogFile,
             Text("clusterId"),
-            Text("kubeconfig") ?? "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig");
+            Text("kubeconfig") ?? NetConf.DefaultKubeconfig);
     }
 
     /// <summary>Runs until <paramref name="stopping"/> is cancelled; returns once every loop has ended.</summary>
@@ -68,8 +68,7 @@ public sealed class AgentRun(AgentRunOptions options, ILog log)
             {
                 StateDir = paths.StateDir,
                 LogFile = paths.LogFile,
-                // ":9767" (as conf/daemonset.yaml writes it, Go style) listens on every address.
-                MetricsAddress = options.MetricsAddress is { } address ? MetricsServer.ParseAddress(address.StartsWith(':') ? "0.0.0.0" + address : address) : null,
+                MetricsAddress = options.MetricsAddress is { } address ? MetricsServer.ParseAddress(address) : null,
                 LogPoll = TimeSpan.FromSeconds(2),
                 GcInterval = options.GcInterval,
                 FirstGcAfter = TimeSpan.FromSeconds(10),

@@ -9,7 +9,7 @@ public sealed record EniConfSyncOptions
     public string Key { get; init; } = "eni_conf";
 
     /// <summary>The host path the plugin reads (its conflist's <c>eniConfPath</c>).</summary>
-    public string Path { get; init; } = "/etc/eni/eni.json";
+    public string Path { get; init; } = Cni.NetConf.DefaultEniConfPath;
 
     /// <summary>How often the file is compared with the ConfigMap even without a change (someone edited or removed it on the host).</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(1);

@@ -37,12 +37,18 @@ public sealed class MetricsServer : IAsyncDisposable
     /// <summary>Where it listens (the port is known once started, also when 0 was asked for).</summary>
     public IPEndPoint Address => (IPEndPoint)_listener.LocalEndpoint;
 
-    /// <summary>Parses <c>HOST:PORT</c> (<c>[::1]:PORT</c> for IPv6); a host name is not accepted.</summary>
-    public static IPEndPoint ParseAddress(string text) =>
+    /// <summary>
+    /// Parses <c>HOST:PORT</c> (<c>[::1]:PORT</c> for IPv6), or <c>:PORT</c> for every IPv4 address (Go's form, as
+    /// conf/daemonset.yaml writes it); a host name is not accepted.
+    /// </summary>
+    public static IPEndPoint ParseAddress(string text)
+    {
+        var full = text.StartsWith(':') ? "0.0.0.0" + text : text;
         // IPEndPoint alone would take a bare IP as port 0: the port must be written.
-        text.LastIndexOf(':') > text.LastIndexOf(']') && IPEndPoint.TryParse(text, out var address)
+        return full.LastIndexOf(':') > full.LastIndexOf(']') && IPEndPoint.TryParse(full, out var address)
             ? address
-            : throw new FormatException($"\"{text}\" is not an address to listen on (IP:PORT, e.g. 0.0.0.0:9811 or [::1]:9811)");
+            : throw new FormatException($"\"{text}\" is not an address to listen on (IP:PORT or :PORT, e.g. 0.0.0.0:9767, [::1]:9767 or :9767)");
+    }
 
     public void Start()
     {

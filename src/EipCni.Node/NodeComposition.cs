@@ -24,26 +24,26 @@ public sealed class NodeComposition : IDisposable
         Metrics = metrics;
         var kubeconfigPath = kubeconfig ?? config.Plugin.Kubeconfig;
         var cloud = _cloud = new(() => EngineComposition.CreateCloud(config.Plugin, config.EniConf, log, AttemptFailed));
-        if (kube is null)
-        {
-            _kube = new(() =>
-            {
-                try
-                {
-                    return new KubeClient(Kubeconfig.Load(kubeconfigPath), log,
-                        new KubeClientOptions { NodeName = config.NodeName, Component = "eip-cni-agent", UserAgent = "eip-cni-agent" });
-                }
-                catch (KubeconfigException e)
-                {
-                    throw CniErrors.FromKubeconfig(e, kubeconfigPath);
-                }
-            });
-        }
-        var kubeOf = _kube;
         _enis = new LazyEnis(cloud);
+        // Only a client made here is this composition's to dispose.
+        _kube = kube is null ? new(() => LoadKube(config, kubeconfigPath, log)) : null;
+        var kubeClient = _kube ?? new Lazy<KubeClient>(() => kube!);
         Services = new EipServices(() => cloud.Value.Eip,
             () => new EniResolver(cloud.Value.Metadata, cloud.Value.NetworkInterfaces, config.Plugin.StateDir, log),
-            () => kube ?? kubeOf!.Value, time, config.NodeName);
+            () => kubeClient.Value, time, config.NodeName);
+    }
+
+    private static KubeClient LoadKube(AgentConfig config, string kubeconfigPath, ILog log)
+    {
+        try
+        {
+            return new KubeClient(Kubeconfig.Load(kubeconfigPath), log,
+                new KubeClientOptions { NodeName = config.NodeName, Component = "eip-cni-agent", UserAgent = "eip-cni-agent" });
+        }
+        catch (KubeconfigException e)
+        {
+            throw CniErrors.FromKubeconfig(e, kubeconfigPath);
+        }
     }
 
     /// <summary>Over services composed elsewhere (the tests' fakes); the sweep then has no ECS look-up of its own.</summary>

@@ -11,8 +11,8 @@ public sealed record NodeWorkOptions
     /// <summary>The plugin's JSON log, read for its calls' outcomes and latencies.</summary>
     public required string LogFile { get; init; }
 
-    /// <summary>Where /metrics and /healthz answer; null: not served.</summary>
-    public IPEndPoint? MetricsAddress { get; init; } = new(IPAddress.Loopback, 9811);
+    /// <summary>Where /metrics and /healthz answer; null (the default): not served.</summary>
+    public IPEndPoint? MetricsAddress { get; init; }
 
     /// <summary>How often the plugin's log is read for new lines.</summary>
     public TimeSpan LogPoll { get; init; } = TimeSpan.FromSeconds(5);

@@ -4,7 +4,7 @@ namespace EipCni.Node;
 public sealed record PluginIdentityOptions
 {
     /// <summary>The plugin's conflist key <c>kubeconfig</c> (its default).</summary>
-    public string KubeconfigPath { get; init; } = "/etc/cni/net.d/eip-cni.d/eip-cni.kubeconfig";
+    public string KubeconfigPath { get; init; } = Cni.NetConf.DefaultKubeconfig;
 
     /// <summary>The token file the kubeconfig names (<c>tokenFile</c>); the plugin reads it on every request.</summary>
     public string TokenPath { get; init; } = "/etc/cni/net.d/eip-cni.d/eip-cni.token";

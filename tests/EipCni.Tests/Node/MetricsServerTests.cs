@@ -92,6 +92,7 @@ public sealed class MetricsServerTests : IAsyncLifetime
     [Theory]
     [InlineData("0.0.0.0:9811", "0.0.0.0", 9811)]
     [InlineData("[::1]:9811", "::1", 9811)]
+    [InlineData(":9767", "0.0.0.0", 9767)] // Go's form, as conf/daemonset.yaml writes it
     public void Addresses_parse(string text, string ip, int port) =>
         Assert.Equal(new IPEndPoint(IPAddress.Parse(ip), port), MetricsServer.ParseAddress(text));
 
