@@ -103,7 +103,7 @@ public sealed class LeaderElection
                     why = "its work ended";
                 else if (cancellationToken.IsCancellationRequested)
                     why = "shutdown";
-                else if (!await RenewAsync(cancellationToken).ConfigureAwait(false))
+                else if (!await RenewOrStopAsync(cancellationToken).ConfigureAwait(false))
                     why = cancellationToken.IsCancellationRequested ? "shutdown" : "lost the Lease";
             }
         }
@@ -125,6 +125,22 @@ public sealed class LeaderElection
             _log.Write(LogLevel.Error, "the leader's work failed", Fields(("error", e.ToString())));
         }
         if (why == "its work ended" || why == "shutdown" && _options.ReleaseOnCancel) await ReleaseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="RenewAsync"/>, where a shutdown that lands during a renewal on the wire is an answer (false), not an
+    /// exception: the leader still stops its work and releases the Lease, instead of leaving it to expire.
+    /// </summary>
+    private async Task<bool> RenewOrStopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RenewAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     /// <summary>Renews until it succeeds (true) or RenewDeadline has passed since the last success or another holder took the Lease (false).</summary>
@@ -228,16 +244,26 @@ public sealed class LeaderElection
         Volatile.Write(ref _observed, lease);
     }
 
-    /// <summary>Clears the holder (client-go's release: leaseDurationSeconds 1), so the next elector need not wait for expiry.</summary>
+    /// <summary>
+    /// Clears the holder (client-go's release: leaseDurationSeconds 1), so the next elector need not wait for expiry. A
+    /// renewal abandoned by the shutdown may have landed after all (the version we hold is then stale, 409): the Lease is
+    /// read again and, while it still names this agent, released from that version.
+    /// </summary>
     private async Task ReleaseAsync()
     {
         if (_observed is not { } lease || lease.HolderIdentity != _options.Identity) return;
         using var budget = new CancellationTokenSource(_options.RenewDeadline);
-        var now = _time.GetUtcNow();
         try
         {
-            var released = await _leases.TryUpdateLeaseAsync(
-                lease with { HolderIdentity = null, LeaseDurationSeconds = 1, AcquireTime = now, RenewTime = now }, budget.Token).ConfigureAwait(false);
+            LeaseRecord? released = null;
+            for (var attempt = 0; attempt < 3 && lease?.HolderIdentity == _options.Identity; attempt++)
+            {
+                var now = _time.GetUtcNow();
+                released = await _leases.TryUpdateLeaseAsync(
+                    lease with { HolderIdentity = null, LeaseDurationSeconds = 1, AcquireTime = now, RenewTime = now }, budget.Token).ConfigureAwait(false);
+                if (released is not null) break;
+                lease = await _leases.GetLeaseAsync(_options.Namespace, _options.Name, budget.Token).ConfigureAwait(false);
+            }
             if (released is not null) Observe(released, _time.GetTimestamp());
             _log.Write(LogLevel.Info, released is null ? "the Lease changed before it could be released" : "released the Lease", Fields());
         }
