@@ -261,8 +261,9 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         await LeaderAmongAsync([a], TimeSpan.FromSeconds(5));
 
         _output.WriteLine($"outage: IsLeader false after {stoppedLeading.TotalMilliseconds:0} ms, work cancelled after {workStopped.TotalMilliseconds:0} ms (renew deadline 2 s)");
-        // At most the renew deadline after the last renewal, which came at most a retry period before the outage (less when the machine is slow).
-        Assert.InRange(stoppedLeading, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2 + 0.1));
+        // At most the renew deadline after the last renewal, which came at most a retry period before the outage (less when
+        // the machine is slow); IsLeader turns false by the clock, so only this test's own polling adds to it (CI saw 2.2 s).
+        Assert.InRange(stoppedLeading, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2) + Slack);
         Assert.InRange(workStopped, TimeSpan.Zero, TimeSpan.FromSeconds(2) + Slack);
         Assert.Equal(2, a.Terms); // it leads again once the API server answers
         Assert.True(a.Log.Contains("stopped leading", LogLevel.Warn), a.Log.ToString());
